@@ -16,7 +16,7 @@ VERSION   := 0.1.0
 COMMIT    := $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
 
 # Libraries found by pkg-config; bzip2 ships no .pc file on Debian 12.
-PKGS      := libxml-2.0 libzstd libpcre2-8 libarchive zlib liblzma yaml-0.1 libcurl
+PKGS      := libxml-2.0 libzstd libpcre2-8 libarchive zlib liblzma yaml-0.1 libcurl jansson
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lbz2 -lpthread -lm
 
@@ -65,10 +65,10 @@ $(BIN)/%: $(BUILD)/stages/%.o $(LIBA)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $< $(LIBA) -o $@ $(ALL_LDFLAGS) $(PKG_LIBS)
 
-# Unit tests may use jansson as an oracle (never the library under test).
+# Unit tests link the same libraries; jansson serves them as an oracle.
 $(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(LIBA)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) $< $(LIBA) -o $@ $(ALL_LDFLAGS) $(PKG_LIBS) -ljansson
+	$(CC) $(ALL_CFLAGS) $< $(LIBA) -o $@ $(ALL_LDFLAGS) $(PKG_LIBS)
 
 unit: $(UNITS)
 
