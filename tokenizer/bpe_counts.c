@@ -1,0 +1,427 @@
+/*
+ * bpe_counts.c -- piece -> u64 count table and count files (see bpe_counts.h).
+ *
+ * The table is open addressing over entry indexes (4 bytes a slot) with the
+ * full 64-bit hash kept in the entry, so growing never re-hashes bytes and a
+ * probe compares bytes only when the hashes agree. Piece bytes live in one
+ * arena: a corpus with a million distinct pieces costs ~40 MB, not a
+ * million mallocs.
+ */
+#include "bpe_counts.h"
+
+#include "hash.h"
+#include "io.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define HASH_SEED 0x9e3779b97f4a7c15ull
+
+struct wn_bpe_counts *wn_bpe_counts_new(void)
+{
+	struct wn_bpe_counts *c = wn_xcalloc(1, sizeof(*c));
+	c->nslot = 1024;
+	c->slot = wn_xcalloc(c->nslot, sizeof(*c->slot));
+	return c;
+}
+
+void wn_bpe_counts_free(struct wn_bpe_counts *c)
+{
+	if (!c)
+		return;
+	free(c->e);
+	free(c->slot);
+	free(c->arena);
+	free(c);
+}
+
+static void rehash(struct wn_bpe_counts *c, size_t nslot)
+{
+	free(c->slot);
+	c->nslot = nslot;
+	c->slot = wn_xcalloc(nslot, sizeof(*c->slot));
+	size_t mask = nslot - 1;
+	for (size_t i = 0; i < c->n; i++) {
+		size_t s = c->e[i].hash & mask;
+		while (c->slot[s])
+			s = (s + 1) & mask;
+		c->slot[s] = (uint32_t)(i + 1);
+	}
+}
+
+static void add_hashed(struct wn_bpe_counts *c, const char *p, size_t n, uint64_t h, uint64_t count)
+{
+	size_t mask = c->nslot - 1, s = h & mask;
+	uint32_t ix;
+	while ((ix = c->slot[s]) != 0) {
+		struct wn_bpe_centry *e = &c->e[ix - 1];
+		if (e->hash == h && e->len == n && !memcmp(c->arena + e->off, p, n)) {
+			e->count += count;
+			return;
+		}
+		s = (s + 1) & mask;
+	}
+	if (c->n >= UINT32_MAX - 1)
+		BUG("bpe counts: more than 2^32 distinct pieces");
+	WN_GROW(c->e, c->cap, c->n + 1);
+	if (c->alen + n > c->acap) {
+		size_t need = c->alen + n;
+		c->acap = c->acap ? c->acap : 1 << 16;
+		while (c->acap < need)
+			c->acap *= 2;
+		c->arena = wn_xrealloc(c->arena, c->acap);
+	}
+	memcpy(c->arena + c->alen, p, n);
+	c->e[c->n] = (struct wn_bpe_centry){ .hash = h, .count = count, .off = c->alen, .len = (uint32_t)n };
+	c->alen += n;
+	c->slot[s] = (uint32_t)(++c->n);
+	if (c->n * 2 > c->nslot)
+		rehash(c, c->nslot * 2);
+}
+
+void wn_bpe_counts_add(struct wn_bpe_counts *c, const char *p, size_t n, uint64_t count)
+{
+	add_hashed(c, p, n, wn_hash64(p, n, HASH_SEED), count);
+}
+
+void wn_bpe_counts_merge(struct wn_bpe_counts *dst, const struct wn_bpe_counts *src)
+{
+	for (size_t i = 0; i < src->n; i++)
+		add_hashed(dst, src->arena + src->e[i].off, src->e[i].len, src->e[i].hash, src->e[i].count);
+	dst->docs += src->docs;
+	dst->bytes += src->bytes;
+}
+
+int wn_bpe_piece_cmp(const char *a, size_t an, const char *b, size_t bn)
+{
+	int r = memcmp(a, b, WN_MIN(an, bn));
+	if (r)
+		return r;
+	return an < bn ? -1 : an > bn;
+}
+
+static const char *sort_arena;
+static int cmp_entry(const void *x, const void *y)
+{
+	const struct wn_bpe_centry *a = x, *b = y;
+	return wn_bpe_piece_cmp(sort_arena + a->off, a->len, sort_arena + b->off, b->len);
+}
+
+void wn_bpe_counts_sort(struct wn_bpe_counts *c)
+{
+	/* qsort has no context argument in C11; the static is fine because
+	 * sorting happens once per process, from one thread. */
+	sort_arena = c->arena;
+	qsort(c->e, c->n, sizeof(*c->e), cmp_entry);
+	sort_arena = NULL;
+	rehash(c, c->nslot);
+}
+
+/* ---- writing ---- */
+
+static int put(struct wn_writer *w, const void *p, size_t n)
+{
+	return wn_writer_write(w, p, n);
+}
+
+int wn_bpe_counts_write(struct wn_bpe_counts *c, const char *pattern, const char *path, char *err, size_t errlen)
+{
+	wn_bpe_counts_sort(c);
+	struct wn_writer *w = wn_writer_open_codec(path, "zstd", err, errlen);
+	if (!w)
+		return -1;
+	unsigned char b[40];
+	size_t plen = strlen(pattern);
+	int rc = put(w, WN_BPE_COUNTS_MAGIC, 8);
+	wn_put_le32(b, WN_BPE_COUNTS_VERSION);
+	wn_put_le32(b + 4, (uint32_t)plen);
+	rc |= put(w, b, 8);
+	rc |= put(w, pattern, plen);
+	uint64_t sum = 0;
+	for (size_t i = 0; i < c->n && !rc; i++) {
+		const struct wn_bpe_centry *e = &c->e[i];
+		wn_put_le32(b, e->len);
+		rc |= put(w, b, 4);
+		rc |= put(w, c->arena + e->off, e->len);
+		wn_put_le64(b, e->count);
+		rc |= put(w, b, 8);
+		sum += e->count;
+	}
+	wn_put_le32(b, 0xFFFFFFFFu);
+	wn_put_le64(b + 4, c->n);
+	wn_put_le64(b + 12, sum);
+	wn_put_le64(b + 20, c->docs);
+	wn_put_le64(b + 28, c->bytes);
+	rc |= put(w, b, 36);
+	if (rc) {
+		wn_err(err, errlen, "%s: %s", path, wn_writer_error(w));
+		wn_writer_abort(w);
+		return -1;
+	}
+	return wn_writer_commit(w, err, errlen);
+}
+
+/* ---- reading ---- */
+
+struct wn_bpe_creader {
+	struct wn_reader *r;
+	char *name;
+	char *pattern;
+	struct wn_buf piece, prev;
+	uint64_t n, sum, docs, bytes, off;
+	int have_prev, done;
+};
+
+/* Read exactly n bytes. Returns 0, or -1 with a message. */
+static int rd(struct wn_bpe_creader *cr, void *p, size_t n, char *err, size_t errlen)
+{
+	size_t got = 0;
+	while (got < n) {
+		ssize_t k = wn_reader_read(cr->r, (char *)p + got, n - got);
+		if (k < 0)
+			return wn_err(err, errlen, "%s: %s", cr->name, wn_reader_error(cr->r));
+		if (k == 0)
+			return wn_err(err, errlen, "%s: truncated count file (at offset %llu)", cr->name,
+				      (unsigned long long)(cr->off + got));
+		got += (size_t)k;
+	}
+	cr->off += n;
+	return 0;
+}
+
+static struct wn_bpe_creader *creader_start(struct wn_reader *r, const char *name, char *err, size_t errlen)
+{
+	struct wn_bpe_creader *cr = wn_xcalloc(1, sizeof(*cr));
+	cr->r = r;
+	cr->name = wn_xstrdup(name);
+	wn_buf_init(&cr->piece);
+	wn_buf_init(&cr->prev);
+	unsigned char h[16];
+	if (rd(cr, h, 16, err, errlen))
+		goto fail;
+	if (memcmp(h, WN_BPE_COUNTS_MAGIC, 8)) {
+		wn_err(err, errlen, "%s: not a winnow-bpe count file (bad magic)", name);
+		goto fail;
+	}
+	if (wn_get_le32(h + 8) != WN_BPE_COUNTS_VERSION) {
+		wn_err(err, errlen, "%s: count file version %u, expected %u", name, wn_get_le32(h + 8),
+		       WN_BPE_COUNTS_VERSION);
+		goto fail;
+	}
+	uint32_t plen = wn_get_le32(h + 12);
+	if (plen > (1u << 20)) {
+		wn_err(err, errlen, "%s: corrupt count file (pattern of %u bytes)", name, plen);
+		goto fail;
+	}
+	cr->pattern = wn_xmalloc(plen + 1);
+	if (rd(cr, cr->pattern, plen, err, errlen))
+		goto fail;
+	cr->pattern[plen] = '\0';
+	return cr;
+fail:
+	wn_bpe_creader_free(cr);
+	return NULL;
+}
+
+struct wn_bpe_creader *wn_bpe_creader_open(const char *path, char *err, size_t errlen)
+{
+	struct wn_reader *r = wn_reader_open(path, err, errlen);
+	if (!r)
+		return NULL;
+	return creader_start(r, path, err, errlen);
+}
+
+struct wn_bpe_creader *wn_bpe_creader_fdopen(int fd, const char *name, char *err, size_t errlen)
+{
+	struct wn_reader *r = wn_reader_fdopen(fd, name, 0, err, errlen);
+	if (!r)
+		return NULL;
+	return creader_start(r, name, err, errlen);
+}
+
+const char *wn_bpe_creader_pattern(const struct wn_bpe_creader *r)
+{
+	return r->pattern;
+}
+
+int wn_bpe_creader_next(struct wn_bpe_creader *cr, const char **p, size_t *n, uint64_t *count, char *err,
+			size_t errlen)
+{
+	if (cr->done)
+		return 0;
+	unsigned char b[32];
+	uint64_t at = cr->off;
+	if (rd(cr, b, 4, err, errlen))
+		return -1;
+	uint32_t len = wn_get_le32(b);
+	if (len == 0xFFFFFFFFu) {
+		if (rd(cr, b, 32, err, errlen))
+			return -1;
+		if (wn_get_le64(b) != cr->n || wn_get_le64(b + 8) != cr->sum)
+			return wn_err(err, errlen, "%s: corrupt count file (trailer says %llu entries, read %llu)",
+				      cr->name, (unsigned long long)wn_get_le64(b), (unsigned long long)cr->n);
+		cr->docs = wn_get_le64(b + 16);
+		cr->bytes = wn_get_le64(b + 24);
+		char extra;
+		ssize_t k = wn_reader_read(cr->r, &extra, 1);
+		if (k != 0)
+			return wn_err(err, errlen, "%s: %s after the trailer", cr->name,
+				      k < 0 ? wn_reader_error(cr->r) : "data");
+		cr->done = 1;
+		return 0;
+	}
+	if (len == 0 || len > 0x7FFFFFFFu)
+		return wn_err(err, errlen, "%s: corrupt count file (piece of %u bytes at offset %llu)", cr->name, len,
+			      (unsigned long long)at);
+	/* Swap buffers so the previous piece stays for the order check. */
+	struct wn_buf t = cr->prev;
+	cr->prev = cr->piece;
+	cr->piece = t;
+	wn_buf_reset(&cr->piece);
+	/* Grow in steps so a corrupt length cannot make us allocate 2 GB
+	 * before the data runs out. */
+	for (size_t got = 0; got < len;) {
+		size_t step = WN_MIN((size_t)len - got, (size_t)1 << 20);
+		wn_buf_grow(&cr->piece, step);
+		if (rd(cr, cr->piece.data + got, step, err, errlen))
+			return -1;
+		got += step;
+		wn_buf_setlen(&cr->piece, got);
+	}
+	if (rd(cr, b, 8, err, errlen))
+		return -1;
+	uint64_t c = wn_get_le64(b);
+	if (c == 0)
+		return wn_err(err, errlen, "%s: corrupt count file (zero count at offset %llu)", cr->name,
+			      (unsigned long long)at);
+	if (cr->have_prev && wn_bpe_piece_cmp(cr->prev.data, cr->prev.len, cr->piece.data, cr->piece.len) >= 0)
+		return wn_err(err, errlen, "%s: corrupt count file (pieces out of order at offset %llu)", cr->name,
+			      (unsigned long long)at);
+	cr->have_prev = 1;
+	cr->n++;
+	cr->sum += c;
+	*p = cr->piece.data;
+	*n = cr->piece.len;
+	*count = c;
+	return 1;
+}
+
+void wn_bpe_creader_stats(const struct wn_bpe_creader *r, uint64_t *docs, uint64_t *bytes)
+{
+	*docs = r->docs;
+	*bytes = r->bytes;
+}
+
+void wn_bpe_creader_free(struct wn_bpe_creader *cr)
+{
+	if (!cr)
+		return;
+	wn_reader_free(cr->r);
+	free(cr->name);
+	free(cr->pattern);
+	wn_buf_release(&cr->piece);
+	wn_buf_release(&cr->prev);
+	free(cr);
+}
+
+/* ---- k-way merge ---- */
+
+struct src {
+	struct wn_bpe_creader *r;
+	const char *p;
+	size_t n;
+	uint64_t count;
+};
+
+static int src_less(const struct src *a, const struct src *b)
+{
+	return wn_bpe_piece_cmp(a->p, a->n, b->p, b->n) < 0;
+}
+
+static void sift_down(struct src *h, size_t n, size_t i)
+{
+	for (;;) {
+		size_t l = 2 * i + 1, m = i;
+		if (l < n && src_less(&h[l], &h[m]))
+			m = l;
+		if (l + 1 < n && src_less(&h[l + 1], &h[m]))
+			m = l + 1;
+		if (m == i)
+			return;
+		struct src t = h[i];
+		h[i] = h[m];
+		h[m] = t;
+		i = m;
+	}
+}
+
+struct wn_bpe_counts *wn_bpe_counts_merge_files(char *const *paths, int npaths, char **pattern, char *err,
+						size_t errlen)
+{
+	struct src *h = wn_xcalloc((size_t)npaths + 1, sizeof(*h));
+	struct wn_bpe_creader **all = wn_xcalloc((size_t)npaths + 1, sizeof(*all));
+	struct wn_bpe_counts *c = wn_bpe_counts_new();
+	struct wn_buf cur = WN_BUF_INIT;
+	size_t nh = 0;
+	int ok = 0;
+	*pattern = NULL;
+	for (int i = 0; i < npaths; i++) {
+		all[i] = wn_bpe_creader_open(paths[i], err, errlen);
+		if (!all[i])
+			goto out;
+		if (i && strcmp(wn_bpe_creader_pattern(all[i]), wn_bpe_creader_pattern(all[0]))) {
+			wn_err(err, errlen, "%s: pattern differs from %s's", paths[i], paths[0]);
+			goto out;
+		}
+		struct src s = { .r = all[i] };
+		int rc = wn_bpe_creader_next(s.r, &s.p, &s.n, &s.count, err, errlen);
+		if (rc < 0)
+			goto out;
+		if (rc > 0)
+			h[nh++] = s;
+	}
+	for (size_t i = nh; i-- > 0;)
+		sift_down(h, nh, i);
+	while (nh) {
+		/* The smallest piece, summed over every file that has it. The
+		 * readers' buffers change on next(), so keep a copy. */
+		wn_buf_reset(&cur);
+		wn_buf_add(&cur, h[0].p, h[0].n);
+		uint64_t sum = 0;
+		while (nh && wn_bpe_piece_cmp(h[0].p, h[0].n, cur.data, cur.len) == 0) {
+			if (sum + h[0].count < sum) {
+				wn_err(err, errlen, "count overflow (more than 2^64 occurrences of one piece)");
+				goto out;
+			}
+			sum += h[0].count;
+			int rc = wn_bpe_creader_next(h[0].r, &h[0].p, &h[0].n, &h[0].count, err, errlen);
+			if (rc < 0)
+				goto out;
+			if (rc == 0)
+				h[0] = h[--nh];
+			sift_down(h, nh, 0);
+		}
+		wn_bpe_counts_add(c, cur.data, cur.len, sum);
+	}
+	for (int i = 0; i < npaths; i++) {
+		uint64_t d, b;
+		wn_bpe_creader_stats(all[i], &d, &b);
+		c->docs += d;
+		c->bytes += b;
+	}
+	if (npaths)
+		*pattern = wn_xstrdup(wn_bpe_creader_pattern(all[0]));
+	ok = 1;
+out:
+	for (int i = 0; i < npaths; i++)
+		wn_bpe_creader_free(all[i]);
+	free(all);
+	free(h);
+	wn_buf_release(&cur);
+	if (!ok) {
+		wn_bpe_counts_free(c);
+		return NULL;
+	}
+	return c;
+}

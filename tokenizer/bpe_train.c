@@ -1,0 +1,732 @@
+/*
+ * bpe_train.c -- BPE merge loop with incremental pair counts.
+ *
+ * The idea (the design of HF tokenizers' BpeTrainer and of rustbpe): every
+ * distinct pre-token is a "word" with a count and a sequence of token ids.
+ * A table holds, for every adjacent pair of ids, the number of its
+ * occurrences weighted by word counts. A max-heap orders candidate merges by
+ * (count desc, pair asc); each heap entry also carries the list of words
+ * that contained its pair when the entry was made. Merging the best pair
+ * rewrites only the words in that list, and each rewrite reports the pair
+ * counts it changed: (prev, a) and (b, next) lose an occurrence, (prev, new)
+ * and (new, next) gain one. Counts are updated in the table, not in the
+ * heap: the heap is lazy. A popped entry whose count disagrees with the
+ * table is pushed back with the table's count; only an entry that agrees is
+ * merged. New pairs (those containing the new id) get heap entries listing
+ * the words where they appeared. Cost: the initial count is linear in the
+ * corpus' distinct pieces; a merge costs time proportional to the symbols of
+ * the words that contain its pair, plus heap operations.
+ *
+ * Exactness with HF: the changes reported by a word rewrite are exactly
+ * HF's Word::merge (left to right, non-overlapping, the "prev" of a match
+ * being the already rewritten symbol), the count of a merged pair is not
+ * decremented for the occurrences it consumed (HF leaves it stale too,
+ * which only matters if the pair could be formed again, i.e. when a token
+ * id is reused), and the stop and tie rules are HF's. So the training order
+ * is the same merge for merge.
+ *
+ * Threads: rewriting words is parallel (each thread takes a slice of the
+ * entry's word list and records its changes in its own buffer); applying
+ * the changes to the tables is serial and in a fixed order, so the result
+ * does not depend on the number of threads.
+ */
+#include "bpe_train.h"
+
+#include "bytelevel.h"
+#include "hash.h"
+
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define PAIR(a, b) (((uint64_t)(a) << 32) | (uint32_t)(b))
+#define PAIR_A(p) ((uint32_t)((p) >> 32))
+#define PAIR_B(p) ((uint32_t)(p))
+#define EMPTY_KEY UINT64_MAX
+/* Words per thread below which a merge step runs on one thread only: waking
+ * threads costs more than rewriting a few hundred short words. */
+#define PAR_MIN_WORDS 4096
+
+/* ---- pair table: pair -> weighted count, plus per-step bookkeeping ---- */
+
+struct pent {
+	uint64_t key;
+	int64_t count;
+	uint32_t stamp; /* merge step that last gave this pair a new word list */
+	uint32_t pos;   /* that list (index into the pos pool) */
+};
+
+struct ptab {
+	struct pent *t;
+	size_t cap, n; /* cap is a power of two */
+	int shift;
+};
+
+static inline size_t phash(const struct ptab *p, uint64_t k)
+{
+	return (size_t)((k * 0x9E3779B97F4A7C15ull) >> p->shift);
+}
+
+static void ptab_init(struct ptab *p, size_t cap)
+{
+	size_t c = 1024;
+	int bits = 10;
+	while (c < cap * 2) {
+		c *= 2;
+		bits++;
+	}
+	p->cap = c;
+	p->shift = 64 - bits;
+	p->n = 0;
+	p->t = wn_xmalloc(c * sizeof(*p->t));
+	for (size_t i = 0; i < c; i++)
+		p->t[i].key = EMPTY_KEY;
+}
+
+static struct pent *ptab_get(struct ptab *p, uint64_t k);
+
+static void ptab_grow(struct ptab *p)
+{
+	struct pent *old = p->t;
+	size_t oc = p->cap;
+	ptab_init(p, oc); /* doubles: cap*2 requested */
+	for (size_t i = 0; i < oc; i++)
+		if (old[i].key != EMPTY_KEY) {
+			size_t m = p->cap - 1, s = phash(p, old[i].key);
+			while (p->t[s].key != EMPTY_KEY)
+				s = (s + 1) & m;
+			p->t[s] = old[i];
+			p->n++;
+		}
+	free(old);
+}
+
+/* The entry for k, created (count 0) when absent. */
+static struct pent *ptab_get(struct ptab *p, uint64_t k)
+{
+	size_t m = p->cap - 1, s = phash(p, k);
+	for (;;) {
+		struct pent *e = &p->t[s];
+		if (e->key == k)
+			return e;
+		if (e->key == EMPTY_KEY) {
+			if ((p->n + 1) * 4 > p->cap * 3) {
+				ptab_grow(p);
+				return ptab_get(p, k);
+			}
+			e->key = k;
+			e->count = 0;
+			e->stamp = 0;
+			e->pos = UINT32_MAX;
+			p->n++;
+			return e;
+		}
+		s = (s + 1) & m;
+	}
+}
+
+/* ---- word lists ---- */
+
+struct posl {
+	uint32_t *w;
+	uint32_t n, cap;
+};
+
+struct pospool {
+	struct posl *l;
+	size_t n, cap;
+	uint32_t *freel;
+	size_t nfree, freecap;
+};
+
+static uint32_t pos_new(struct pospool *pp)
+{
+	if (pp->nfree)
+		return pp->freel[--pp->nfree];
+	WN_GROW(pp->l, pp->cap, pp->n + 1);
+	pp->l[pp->n] = (struct posl){ 0 };
+	return (uint32_t)pp->n++;
+}
+
+static void pos_free(struct pospool *pp, uint32_t i)
+{
+	free(pp->l[i].w);
+	pp->l[i] = (struct posl){ 0 };
+	WN_GROW(pp->freel, pp->freecap, pp->nfree + 1);
+	pp->freel[pp->nfree++] = i;
+}
+
+static inline void pos_add(struct posl *l, uint32_t w)
+{
+	if (l->n && l->w[l->n - 1] == w)
+		return;
+	if (l->n == l->cap) {
+		l->cap = l->cap ? l->cap * 2 : 4;
+		l->w = wn_xrealloc(l->w, (size_t)l->cap * sizeof(*l->w));
+	}
+	l->w[l->n++] = w;
+}
+
+/* ---- heap of candidate merges ---- */
+
+struct hent {
+	uint64_t count;
+	uint64_t pair;
+	uint32_t pos;
+};
+
+static inline int hent_above(const struct hent *x, const struct hent *y)
+{
+	if (x->count != y->count)
+		return x->count > y->count;
+	return x->pair < y->pair; /* ties: the smaller pair first */
+}
+
+struct heap {
+	struct hent *h;
+	size_t n, cap;
+};
+
+static void heap_push(struct heap *hp, struct hent e)
+{
+	WN_GROW(hp->h, hp->cap, hp->n + 1);
+	size_t i = hp->n++;
+	while (i > 0) {
+		size_t up = (i - 1) / 2;
+		if (!hent_above(&e, &hp->h[up]))
+			break;
+		hp->h[i] = hp->h[up];
+		i = up;
+	}
+	hp->h[i] = e;
+}
+
+static struct hent heap_pop(struct heap *hp)
+{
+	struct hent top = hp->h[0], last = hp->h[--hp->n];
+	size_t i = 0, n = hp->n;
+	for (;;) {
+		size_t l = 2 * i + 1, m = l;
+		if (l >= n)
+			break;
+		if (l + 1 < n && hent_above(&hp->h[l + 1], &hp->h[l]))
+			m = l + 1;
+		if (!hent_above(&hp->h[m], &last))
+			break;
+		hp->h[i] = hp->h[m];
+		i = m;
+	}
+	if (n)
+		hp->h[i] = last;
+	return top;
+}
+
+/* ---- token strings -> id (to find merges that reach an existing token) ---- */
+
+struct tokmap {
+	uint32_t *slot; /* id + 1 */
+	uint64_t *hash; /* per id */
+	size_t cap;
+};
+
+/* ---- the trainer ---- */
+
+struct chg {
+	uint64_t pair;
+	int64_t delta;
+	uint32_t word; /* for delta > 0: the word where the pair appeared */
+};
+
+struct chgbuf {
+	struct chg *c;
+	size_t n, cap;
+};
+
+struct trainer;
+
+struct worker {
+	struct trainer *tr;
+	int idx;
+	pthread_t th;
+	struct chgbuf out;
+};
+
+struct trainer {
+	/* words */
+	uint32_t *sym;     /* all symbols */
+	size_t *wstart;
+	uint32_t *wlen;
+	uint64_t *wcount;
+	uint32_t nw;
+	/* vocabulary */
+	struct wn_bpe_model *m;
+	size_t tokcap, bcap;
+	struct tokmap tm;
+	/* tables */
+	struct ptab pt;
+	struct pospool pp;
+	struct heap hp;
+	/* current step */
+	uint32_t a, b, nid;
+	const uint32_t *jobw;
+	size_t njobw;
+	/* threads */
+	int nthreads;
+	struct worker *wk;
+	pthread_mutex_t mu;
+	pthread_cond_t go, done;
+	uint64_t gen;
+	int pending, stop;
+};
+
+static void tokmap_insert(struct trainer *tr, uint32_t id, uint64_t h);
+
+static uint32_t tokmap_find(const struct trainer *tr, const char *p, size_t n, uint64_t h)
+{
+	const struct tokmap *tm = &tr->tm;
+	size_t mask = tm->cap - 1, s = h & mask;
+	uint32_t v;
+	while ((v = tm->slot[s]) != 0) {
+		uint32_t id = v - 1;
+		if (tm->hash[id] == h && tr->m->len[id] == n && !memcmp(tr->m->bytes + tr->m->off[id], p, n))
+			return id;
+		s = (s + 1) & mask;
+	}
+	return UINT32_MAX;
+}
+
+static void tokmap_insert(struct trainer *tr, uint32_t id, uint64_t h)
+{
+	struct tokmap *tm = &tr->tm;
+	if ((tr->m->ntok + 1) * 2 > tm->cap) {
+		size_t nc = tm->cap ? tm->cap * 2 : 1024;
+		free(tm->slot);
+		tm->slot = wn_xcalloc(nc, sizeof(*tm->slot));
+		tm->cap = nc;
+		for (size_t i = 0; i < tr->m->ntok; i++) {
+			if (tm->hash[i] == 0)
+				continue; /* not in the map (a special that is not byte-level text) */
+			size_t s = tm->hash[i] & (nc - 1);
+			while (tm->slot[s])
+				s = (s + 1) & (nc - 1);
+			tm->slot[s] = (uint32_t)(i + 1);
+		}
+	}
+	size_t s = h & (tm->cap - 1);
+	while (tm->slot[s])
+		s = (s + 1) & (tm->cap - 1);
+	tm->slot[s] = id + 1;
+}
+
+/* Append a token (bytes p[0..n)) to the vocabulary; `h` non-zero puts it in
+ * the byte map. Returns its id. */
+static uint32_t add_token(struct trainer *tr, const char *p, size_t n, int special, uint64_t h)
+{
+	struct wn_bpe_model *m = tr->m;
+	size_t id = m->ntok;
+	if (id + 1 > tr->tokcap) {
+		size_t nc = tr->tokcap ? tr->tokcap * 2 : 1024;
+		m->off = wn_xrealloc(m->off, nc * sizeof(*m->off));
+		m->len = wn_xrealloc(m->len, nc * sizeof(*m->len));
+		m->special = wn_xrealloc(m->special, nc);
+		tr->tm.hash = wn_xrealloc(tr->tm.hash, nc * sizeof(*tr->tm.hash));
+		tr->tokcap = nc;
+	}
+	size_t blen = id ? m->off[id - 1] + m->len[id - 1] : 0;
+	if (blen + n + 1 > tr->bcap) {
+		while (blen + n + 1 > tr->bcap)
+			tr->bcap = tr->bcap ? tr->bcap * 2 : 1 << 16;
+		m->bytes = wn_xrealloc(m->bytes, tr->bcap);
+	}
+	memmove(m->bytes + blen, p, n); /* p may point into the arena */
+	m->off[id] = blen;
+	m->len[id] = (uint32_t)n;
+	m->special[id] = (unsigned char)special;
+	tr->tm.hash[id] = h;
+	if (h)
+		tokmap_insert(tr, (uint32_t)id, h);
+	m->ntok = id + 1;
+	return (uint32_t)id;
+}
+
+static uint64_t tok_hash(const char *p, size_t n)
+{
+	uint64_t h = wn_hash64(p, n, 0x51ed270b27a1c3d5ull);
+	return h ? h : 1; /* 0 means "not in the map" */
+}
+
+/* ---- rewriting one word (HF's Word::merge) ---- */
+
+static inline void chg_add(struct chgbuf *o, uint64_t pair, int64_t d, uint32_t w)
+{
+	if (WN_UNLIKELY(o->n == o->cap)) {
+		o->cap = o->cap ? o->cap * 2 : 1024;
+		o->c = wn_xrealloc(o->c, o->cap * sizeof(*o->c));
+	}
+	o->c[o->n++] = (struct chg){ pair, d, w };
+}
+
+static void merge_word(struct trainer *tr, uint32_t w, struct chgbuf *o)
+{
+	uint32_t *s = tr->sym + tr->wstart[w];
+	uint32_t n = tr->wlen[w], r = 0, k = 0;
+	const uint32_t a = tr->a, b = tr->b, nid = tr->nid;
+	const int64_t cnt = (int64_t)tr->wcount[w];
+	while (r < n) {
+		if (s[r] == a && r + 1 < n && s[r + 1] == b) {
+			if (k > 0) {
+				chg_add(o, PAIR(s[k - 1], a), -cnt, w);
+				chg_add(o, PAIR(s[k - 1], nid), cnt, w);
+			}
+			if (r + 2 < n) {
+				chg_add(o, PAIR(b, s[r + 2]), -cnt, w);
+				chg_add(o, PAIR(nid, s[r + 2]), cnt, w);
+			}
+			s[k++] = nid;
+			r += 2;
+		} else {
+			s[k++] = s[r++];
+		}
+	}
+	tr->wlen[w] = k;
+}
+
+static void run_slice(struct trainer *tr, int idx, struct chgbuf *o)
+{
+	size_t n = tr->njobw, t = (size_t)tr->nthreads;
+	size_t lo = n * (size_t)idx / t, hi = n * (size_t)(idx + 1) / t;
+	for (size_t i = lo; i < hi; i++)
+		merge_word(tr, tr->jobw[i], o);
+}
+
+static void *worker_main(void *arg)
+{
+	struct worker *wk = arg;
+	struct trainer *tr = wk->tr;
+	uint64_t seen = 0;
+	for (;;) {
+		pthread_mutex_lock(&tr->mu);
+		while (tr->gen == seen && !tr->stop)
+			pthread_cond_wait(&tr->go, &tr->mu);
+		if (tr->stop) {
+			pthread_mutex_unlock(&tr->mu);
+			return NULL;
+		}
+		seen = tr->gen;
+		pthread_mutex_unlock(&tr->mu);
+		wk->out.n = 0;
+		run_slice(tr, wk->idx, &wk->out);
+		pthread_mutex_lock(&tr->mu);
+		if (--tr->pending == 0)
+			pthread_cond_signal(&tr->done);
+		pthread_mutex_unlock(&tr->mu);
+	}
+}
+
+/* Apply one buffer of changes: counts always; words of new pairs into this
+ * step's lists (touched pairs are remembered in *touched). */
+static void apply_changes(struct trainer *tr, const struct chgbuf *o, uint32_t step, uint64_t **touched, size_t *nt,
+			  size_t *tcap)
+{
+	for (size_t i = 0; i < o->n; i++) {
+		const struct chg *c = &o->c[i];
+		struct pent *e = ptab_get(&tr->pt, c->pair);
+		e->count += c->delta;
+		if (c->delta > 0) {
+			if (e->stamp != step) {
+				e->stamp = step;
+				e->pos = pos_new(&tr->pp);
+				if (*nt == *tcap) {
+					*tcap = *tcap ? *tcap * 2 : 256;
+					*touched = wn_xrealloc(*touched, *tcap * sizeof(**touched));
+				}
+				(*touched)[(*nt)++] = c->pair;
+			}
+			pos_add(&tr->pp.l[e->pos], c->word);
+		}
+	}
+}
+
+static int cmp_byte_cp(const void *x, const void *y)
+{
+	uint32_t a = wn_bytelevel_codepoint(*(const unsigned char *)x);
+	uint32_t b = wn_bytelevel_codepoint(*(const unsigned char *)y);
+	return a < b ? -1 : a > b;
+}
+
+static void record_merge(struct wn_bpe_model *m, size_t *cap, uint32_t a, uint32_t b, uint32_t id)
+{
+	WN_GROW(m->merges, *cap, m->nmerges + 1);
+	m->merges[m->nmerges++] = (struct wn_bpe_merge){ a, b, id };
+}
+
+int wn_bpe_train(const struct wn_bpe_counts *c, const struct wn_bpe_train_opts *o, struct wn_bpe_model *m, char *err,
+		 size_t errlen)
+{
+	memset(m, 0, sizeof(*m));
+	if (o->vocab_size < 1 || o->vocab_size > UINT32_MAX / 2)
+		return wn_err(err, errlen, "vocab size %zu out of range", o->vocab_size);
+	if (c->n >= UINT32_MAX)
+		return wn_err(err, errlen, "too many distinct pieces (%zu)", c->n);
+	struct trainer T = { 0 }, *tr = &T;
+	tr->m = m;
+	m->npieces = c->n;
+
+	/* Specials first, skipping repeats (HF does). HF keys its vocabulary by
+	 * string, so a special whose text is also the byte-level spelling of
+	 * some bytes (e.g. "<|endoftext|>": printable ASCII stands for itself)
+	 * would be the id of a merge that reaches those bytes. We reproduce
+	 * that for specials whose characters all stand for themselves. */
+	tr->tm.cap = 1024;
+	tr->tm.slot = wn_xcalloc(tr->tm.cap, sizeof(*tr->tm.slot));
+	struct wn_buf dec = WN_BUF_INIT;
+	for (size_t i = 0; i < o->nspecials; i++) {
+		const char *s = o->specials[i];
+		size_t n = strlen(s), j;
+		for (j = 0; j < m->ntok; j++)
+			if (m->len[j] == n && !memcmp(m->bytes + m->off[j], s, n))
+				break;
+		if (j < m->ntok)
+			continue;
+		wn_buf_reset(&dec);
+		uint64_t h = 0;
+		if (n && wn_bytelevel_decode(s, n, &dec) >= 0 && dec.len == n && !memcmp(dec.data, s, n))
+			h = tok_hash(s, n);
+		add_token(tr, s, n, 1, h);
+	}
+	m->nspecials = m->ntok;
+
+	/* The alphabet. */
+	unsigned char seen[256] = { 0 };
+	size_t nsym = 0;
+	for (size_t i = 0; i < c->n; i++) {
+		const unsigned char *p = (const unsigned char *)wn_bpe_counts_piece(c, i);
+		for (uint32_t j = 0; j < c->e[i].len; j++)
+			seen[p[j]] = 1;
+		if (c->e[i].len > 1)
+			nsym += c->e[i].len;
+	}
+	unsigned char order[256];
+	size_t nalpha = 0;
+	for (int b = 0; b < 256; b++)
+		if (seen[b] || o->all_bytes)
+			order[nalpha++] = (unsigned char)b;
+	qsort(order, nalpha, 1, cmp_byte_cp);
+	uint32_t byte_id[256];
+	for (size_t i = 0; i < nalpha; i++) {
+		char ch = (char)order[i];
+		uint64_t h = tok_hash(&ch, 1);
+		uint32_t id = tokmap_find(tr, &ch, 1, h);
+		byte_id[order[i]] = id != UINT32_MAX ? id : add_token(tr, &ch, 1, 0, h);
+	}
+
+	/* Words: pieces of two or more bytes (single bytes never merge). */
+	size_t nw = 0;
+	for (size_t i = 0; i < c->n; i++)
+		nw += c->e[i].len > 1;
+	tr->sym = wn_xmalloc((nsym ? nsym : 1) * sizeof(*tr->sym));
+	tr->wstart = wn_xmalloc((nw ? nw : 1) * sizeof(*tr->wstart));
+	tr->wlen = wn_xmalloc((nw ? nw : 1) * sizeof(*tr->wlen));
+	tr->wcount = wn_xmalloc((nw ? nw : 1) * sizeof(*tr->wcount));
+	size_t at = 0;
+	for (size_t i = 0; i < c->n; i++) {
+		if (c->e[i].len < 2)
+			continue;
+		const unsigned char *p = (const unsigned char *)wn_bpe_counts_piece(c, i);
+		tr->wstart[tr->nw] = at;
+		tr->wlen[tr->nw] = c->e[i].len;
+		tr->wcount[tr->nw] = c->e[i].count;
+		for (uint32_t j = 0; j < c->e[i].len; j++)
+			tr->sym[at++] = byte_id[p[j]];
+		tr->nw++;
+	}
+
+	/* Initial pair counts and word lists. */
+	ptab_init(&tr->pt, 1 << 16);
+	for (uint32_t w = 0; w < tr->nw; w++) {
+		const uint32_t *s = tr->sym + tr->wstart[w];
+		for (uint32_t j = 0; j + 1 < tr->wlen[w]; j++) {
+			struct pent *e = ptab_get(&tr->pt, PAIR(s[j], s[j + 1]));
+			e->count += (int64_t)tr->wcount[w];
+			if (e->pos == UINT32_MAX)
+				e->pos = pos_new(&tr->pp);
+			pos_add(&tr->pp.l[e->pos], w);
+		}
+	}
+	for (size_t i = 0; i < tr->pt.cap; i++) {
+		struct pent *e = &tr->pt.t[i];
+		if (e->key == EMPTY_KEY)
+			continue;
+		if (e->count > 0)
+			heap_push(&tr->hp, (struct hent){ (uint64_t)e->count, e->key, e->pos });
+		else
+			pos_free(&tr->pp, e->pos);
+		e->pos = UINT32_MAX;
+	}
+
+	/* Threads. */
+	tr->nthreads = o->threads > 1 ? o->threads : 1;
+	struct chgbuf mainbuf = { 0 };
+	if (tr->nthreads > 1) {
+		pthread_mutex_init(&tr->mu, NULL);
+		pthread_cond_init(&tr->go, NULL);
+		pthread_cond_init(&tr->done, NULL);
+		tr->wk = wn_xcalloc((size_t)tr->nthreads, sizeof(*tr->wk));
+		for (int i = 1; i < tr->nthreads; i++) {
+			tr->wk[i].tr = tr;
+			tr->wk[i].idx = i;
+			if (pthread_create(&tr->wk[i].th, NULL, worker_main, &tr->wk[i])) {
+				tr->nthreads = i; /* run with what we have */
+				break;
+			}
+		}
+	}
+
+	/* The merge loop. */
+	size_t mcap = 0;
+	uint64_t *touched = NULL;
+	size_t ntouched = 0, tcap = 0;
+	uint32_t step = 0;
+	size_t par_min = o->par_min_words ? o->par_min_words : PAR_MIN_WORDS;
+	double t0 = wn_now();
+	while (m->ntok < o->vocab_size && tr->hp.n) {
+		struct hent top = heap_pop(&tr->hp);
+		struct pent *e = ptab_get(&tr->pt, top.pair);
+		if ((int64_t)top.count != e->count) {
+			top.count = e->count > 0 ? (uint64_t)e->count : 0;
+			heap_push(&tr->hp, top);
+			continue;
+		}
+		if (top.count < 1 || (o->min_frequency > top.count)) {
+			heap_push(&tr->hp, top); /* keep its list owned: freed below */
+			break;
+		}
+		uint32_t a = PAIR_A(top.pair), b = PAIR_B(top.pair);
+		/* The new token: concatenate in the arena's tail, then look up. */
+		size_t la = m->len[a], lb = m->len[b];
+		char *cat = wn_xmalloc(la + lb);
+		memcpy(cat, m->bytes + m->off[a], la);
+		memcpy(cat + la, m->bytes + m->off[b], lb);
+		uint64_t h = tok_hash(cat, la + lb);
+		uint32_t nid = tokmap_find(tr, cat, la + lb, h);
+		if (nid == UINT32_MAX)
+			nid = add_token(tr, cat, la + lb, 0, h);
+		free(cat);
+		record_merge(m, &mcap, a, b, nid);
+
+		step++;
+		tr->a = a;
+		tr->b = b;
+		tr->nid = nid;
+		struct posl *pl = &tr->pp.l[top.pos];
+		tr->jobw = pl->w;
+		tr->njobw = pl->n;
+		ntouched = 0;
+		mainbuf.n = 0;
+		if (tr->nthreads > 1 && pl->n >= par_min * (size_t)tr->nthreads) {
+			pthread_mutex_lock(&tr->mu);
+			tr->pending = tr->nthreads - 1;
+			tr->gen++;
+			pthread_cond_broadcast(&tr->go);
+			pthread_mutex_unlock(&tr->mu);
+			run_slice(tr, 0, &mainbuf);
+			pthread_mutex_lock(&tr->mu);
+			while (tr->pending)
+				pthread_cond_wait(&tr->done, &tr->mu);
+			pthread_mutex_unlock(&tr->mu);
+			apply_changes(tr, &mainbuf, step, &touched, &ntouched, &tcap);
+			for (int i = 1; i < tr->nthreads; i++)
+				apply_changes(tr, &tr->wk[i].out, step, &touched, &ntouched, &tcap);
+		} else {
+			for (size_t i = 0; i < pl->n; i++)
+				merge_word(tr, pl->w[i], &mainbuf);
+			apply_changes(tr, &mainbuf, step, &touched, &ntouched, &tcap);
+		}
+		pos_free(&tr->pp, top.pos);
+		for (size_t i = 0; i < ntouched; i++) {
+			struct pent *t = ptab_get(&tr->pt, touched[i]);
+			if (t->count > 0)
+				heap_push(&tr->hp, (struct hent){ (uint64_t)t->count, t->key, t->pos });
+			else
+				pos_free(&tr->pp, t->pos);
+		}
+		if (o->verbose && step % 1000 == 0)
+			fprintf(stderr, "bpe: %u merges, vocab %zu, %.1f s\n", step, m->ntok, wn_now() - t0);
+	}
+
+	/* Tear down. */
+	if (tr->nthreads > 1) {
+		pthread_mutex_lock(&tr->mu);
+		tr->stop = 1;
+		pthread_cond_broadcast(&tr->go);
+		pthread_mutex_unlock(&tr->mu);
+		for (int i = 1; i < tr->nthreads; i++) {
+			pthread_join(tr->wk[i].th, NULL);
+			free(tr->wk[i].out.c);
+		}
+		free(tr->wk);
+		pthread_mutex_destroy(&tr->mu);
+		pthread_cond_destroy(&tr->go);
+		pthread_cond_destroy(&tr->done);
+	}
+	free(mainbuf.c);
+	free(touched);
+	for (size_t i = 0; i < tr->pp.n; i++)
+		free(tr->pp.l[i].w);
+	free(tr->pp.l);
+	free(tr->pp.freel);
+	free(tr->hp.h);
+	free(tr->pt.t);
+	free(tr->tm.slot);
+	free(tr->tm.hash);
+	free(tr->sym);
+	free(tr->wstart);
+	free(tr->wlen);
+	free(tr->wcount);
+	wn_buf_release(&dec);
+	return 0;
+}
+
+void wn_bpe_model_release(struct wn_bpe_model *m)
+{
+	free(m->bytes);
+	free(m->off);
+	free(m->len);
+	free(m->special);
+	free(m->merges);
+	memset(m, 0, sizeof(*m));
+}
+
+struct midx {
+	uint64_t pair;
+	size_t i;
+};
+
+static int cmp_midx(const void *x, const void *y)
+{
+	const struct midx *a = x, *b = y;
+	if (a->pair != b->pair)
+		return a->pair < b->pair ? -1 : 1;
+	return a->i < b->i ? -1 : a->i > b->i;
+}
+
+struct wn_bpe_merge *wn_bpe_model_unique_merges(const struct wn_bpe_model *m, size_t *n)
+{
+	struct midx *x = wn_xmalloc((m->nmerges ? m->nmerges : 1) * sizeof(*x));
+	for (size_t i = 0; i < m->nmerges; i++)
+		x[i] = (struct midx){ PAIR(m->merges[i].a, m->merges[i].b), i };
+	qsort(x, m->nmerges, sizeof(*x), cmp_midx);
+	unsigned char *keep = wn_xcalloc(m->nmerges ? m->nmerges : 1, 1);
+	for (size_t i = 0; i < m->nmerges; i++)
+		if (i + 1 == m->nmerges || x[i + 1].pair != x[i].pair)
+			keep[x[i].i] = 1;
+	struct wn_bpe_merge *out = wn_xmalloc((m->nmerges ? m->nmerges : 1) * sizeof(*out));
+	size_t k = 0;
+	for (size_t i = 0; i < m->nmerges; i++)
+		if (keep[i])
+			out[k++] = m->merges[i];
+	free(keep);
+	free(x);
+	*n = k;
+	return out;
+}
