@@ -425,3 +425,192 @@ out:
 	}
 	return c;
 }
+
+/* ---- threaded counting ----
+ *
+ * Documents are appended to a batch (texts back to back, with lengths);
+ * a full batch (~1 MB) goes to a queue that the workers take from. Each
+ * worker has its own table, so the hot path takes no lock. The queue is
+ * bounded so a fast reader cannot pile up the corpus in memory. */
+
+#include "pretok.h"
+
+#include <pthread.h>
+
+#define BATCH_BYTES (1u << 20)
+#define QUEUE_MAX 8
+
+struct batch {
+	struct wn_buf text;
+	size_t *len;
+	size_t n, cap;
+};
+
+struct cworker {
+	struct wn_bpe_counter *k;
+	pthread_t th;
+	struct wn_pretok_state *ps;
+	struct wn_bpe_counts *c;
+	uint64_t skipped;
+};
+
+struct wn_bpe_counter {
+	const struct wn_pretok *pt;
+	size_t max_piece;
+	int threads;
+	struct cworker *w;
+	struct batch *cur;
+	struct batch *q[QUEUE_MAX];
+	size_t qhead, qn;
+	int closing;
+	pthread_mutex_t mu;
+	pthread_cond_t nonempty, nonfull;
+	uint64_t docs, bytes;
+};
+
+static int on_piece(const char *p, size_t n, void *arg)
+{
+	struct cworker *w = arg;
+	if (w->k->max_piece && n > w->k->max_piece)
+		w->skipped++;
+	else
+		wn_bpe_counts_add(w->c, p, n, 1);
+	return 0;
+}
+
+static void count_batch(struct cworker *w, struct batch *b)
+{
+	const char *p = b->text.data;
+	for (size_t i = 0; i < b->n; i++) {
+		/* valid UTF-8 was checked by the caller; a regex failure (JIT
+		 * stack) cannot be reported from here and is not expected with
+		 * the built-in patterns: the document is then counted partly */
+		wn_pretok_split_trusted(w->ps, p, b->len[i], on_piece, w, NULL, 0);
+		p += b->len[i];
+	}
+}
+
+static void batch_free(struct batch *b)
+{
+	if (!b)
+		return;
+	wn_buf_release(&b->text);
+	free(b->len);
+	free(b);
+}
+
+static void *cworker_main(void *arg)
+{
+	struct cworker *w = arg;
+	struct wn_bpe_counter *k = w->k;
+	for (;;) {
+		pthread_mutex_lock(&k->mu);
+		while (!k->qn && !k->closing)
+			pthread_cond_wait(&k->nonempty, &k->mu);
+		if (!k->qn) {
+			pthread_mutex_unlock(&k->mu);
+			return NULL;
+		}
+		struct batch *b = k->q[k->qhead];
+		k->qhead = (k->qhead + 1) % QUEUE_MAX;
+		k->qn--;
+		pthread_cond_signal(&k->nonfull);
+		pthread_mutex_unlock(&k->mu);
+		count_batch(w, b);
+		batch_free(b);
+	}
+}
+
+struct wn_bpe_counter *wn_bpe_counter_new(const struct wn_pretok *pt, int threads, size_t max_piece_bytes)
+{
+	struct wn_bpe_counter *k = wn_xcalloc(1, sizeof(*k));
+	k->pt = pt;
+	k->max_piece = max_piece_bytes;
+	k->threads = threads > 1 ? threads : 1;
+	k->w = wn_xcalloc((size_t)k->threads, sizeof(*k->w));
+	pthread_mutex_init(&k->mu, NULL);
+	pthread_cond_init(&k->nonempty, NULL);
+	pthread_cond_init(&k->nonfull, NULL);
+	for (int i = 0; i < k->threads; i++) {
+		k->w[i].k = k;
+		k->w[i].ps = wn_pretok_state_new(pt);
+		k->w[i].c = wn_bpe_counts_new();
+	}
+	if (k->threads > 1)
+		for (int i = 0; i < k->threads; i++)
+			if (pthread_create(&k->w[i].th, NULL, cworker_main, &k->w[i]))
+				BUG("cannot start a counting thread");
+	return k;
+}
+
+static void flush_batch(struct wn_bpe_counter *k)
+{
+	struct batch *b = k->cur;
+	k->cur = NULL;
+	if (!b)
+		return;
+	if (k->threads == 1) {
+		count_batch(&k->w[0], b);
+		batch_free(b);
+		return;
+	}
+	pthread_mutex_lock(&k->mu);
+	while (k->qn == QUEUE_MAX)
+		pthread_cond_wait(&k->nonfull, &k->mu);
+	k->q[(k->qhead + k->qn) % QUEUE_MAX] = b;
+	k->qn++;
+	pthread_cond_signal(&k->nonempty);
+	pthread_mutex_unlock(&k->mu);
+}
+
+void wn_bpe_counter_add(struct wn_bpe_counter *k, const char *text, size_t n)
+{
+	if (!k->cur) {
+		k->cur = wn_xcalloc(1, sizeof(*k->cur));
+		wn_buf_init(&k->cur->text);
+	}
+	struct batch *b = k->cur;
+	wn_buf_add(&b->text, text, n);
+	WN_GROW(b->len, b->cap, b->n + 1);
+	b->len[b->n++] = n;
+	k->docs++;
+	k->bytes += n;
+	if (b->text.len >= BATCH_BYTES)
+		flush_batch(k);
+}
+
+struct wn_bpe_counts *wn_bpe_counter_finish(struct wn_bpe_counter *k, uint64_t *skipped)
+{
+	flush_batch(k);
+	if (k->threads > 1) {
+		pthread_mutex_lock(&k->mu);
+		k->closing = 1;
+		pthread_cond_broadcast(&k->nonempty);
+		pthread_mutex_unlock(&k->mu);
+		for (int i = 0; i < k->threads; i++)
+			pthread_join(k->w[i].th, NULL);
+	}
+	/* Merge into the largest table (fewest re-insertions). */
+	int big = 0;
+	for (int i = 1; i < k->threads; i++)
+		if (k->w[i].c->n > k->w[big].c->n)
+			big = i;
+	struct wn_bpe_counts *c = k->w[big].c;
+	*skipped = 0;
+	for (int i = 0; i < k->threads; i++) {
+		*skipped += k->w[i].skipped;
+		if (i != big) {
+			wn_bpe_counts_merge(c, k->w[i].c);
+			wn_bpe_counts_free(k->w[i].c);
+		}
+		wn_pretok_state_free(k->w[i].ps);
+	}
+	c->docs = k->docs;
+	c->bytes = k->bytes;
+	pthread_mutex_destroy(&k->mu);
+	pthread_cond_destroy(&k->nonempty);
+	pthread_cond_destroy(&k->nonfull);
+	free(k->w);
+	free(k);
+	return c;
+}

@@ -62,6 +62,24 @@ static inline const char *wn_bpe_counts_piece(const struct wn_bpe_counts *c, siz
 /* Order of pieces in count files: memcmp, then the shorter first. */
 int wn_bpe_piece_cmp(const char *a, size_t an, const char *b, size_t bn);
 
+/* ---- counting documents ---- */
+
+/* A pre-token counter: documents go in (copied, batched), worker threads
+ * split them with the pre-tokenizer (each with its own regex state and
+ * table), and finish() merges the tables. With threads == 1 the caller's
+ * thread does the work. Pieces longer than max_piece_bytes (0: no limit)
+ * are not counted (they are pathological: runs of one character, base64
+ * blobs) and are reported by finish(). */
+struct wn_pretok;
+struct wn_bpe_counter;
+
+struct wn_bpe_counter *wn_bpe_counter_new(const struct wn_pretok *pt, int threads, size_t max_piece_bytes);
+/* Count one document; text must be valid UTF-8. */
+void wn_bpe_counter_add(struct wn_bpe_counter *k, const char *text, size_t n);
+/* Wait for the workers, merge, free the counter. Returns the table (docs
+ * and bytes set); *skipped gets the number of pieces over the limit. */
+struct wn_bpe_counts *wn_bpe_counter_finish(struct wn_bpe_counter *k, uint64_t *skipped);
+
 /* ---- count files ---- */
 
 #define WN_BPE_COUNTS_MAGIC "WNBPEC\r\n"
