@@ -46,19 +46,23 @@ static void rehash(struct wn_bpe_counts *c, size_t nslot)
 		size_t s = c->e[i].hash & mask;
 		while (c->slot[s])
 			s = (s + 1) & mask;
-		c->slot[s] = (uint32_t)(i + 1);
+		c->slot[s] = (c->e[i].hash & 0xFFFFFFFF00000000ull) | (uint64_t)(i + 1);
 	}
 }
 
 static void add_hashed(struct wn_bpe_counts *c, const char *p, size_t n, uint64_t h, uint64_t count)
 {
+	/* The slot keeps the hash's high half, so a probe that does not match
+	 * never touches the entry (a cache miss each on large tables). */
 	size_t mask = c->nslot - 1, s = h & mask;
-	uint32_t ix;
-	while ((ix = c->slot[s]) != 0) {
-		struct wn_bpe_centry *e = &c->e[ix - 1];
-		if (e->hash == h && e->len == n && !memcmp(c->arena + e->off, p, n)) {
-			e->count += count;
-			return;
+	uint64_t v, tag = h & 0xFFFFFFFF00000000ull;
+	while ((v = c->slot[s]) != 0) {
+		if ((v & 0xFFFFFFFF00000000ull) == tag) {
+			struct wn_bpe_centry *e = &c->e[(uint32_t)v - 1];
+			if (e->hash == h && e->len == n && !memcmp(c->arena + e->off, p, n)) {
+				e->count += count;
+				return;
+			}
 		}
 		s = (s + 1) & mask;
 	}
@@ -75,7 +79,7 @@ static void add_hashed(struct wn_bpe_counts *c, const char *p, size_t n, uint64_
 	memcpy(c->arena + c->alen, p, n);
 	c->e[c->n] = (struct wn_bpe_centry){ .hash = h, .count = count, .off = c->alen, .len = (uint32_t)n };
 	c->alen += n;
-	c->slot[s] = (uint32_t)(++c->n);
+	c->slot[s] = tag | (uint64_t)(++c->n);
 	if (c->n * 2 > c->nslot)
 		rehash(c, c->nslot * 2);
 }

@@ -36,7 +36,7 @@ struct wn_bpe_centry {
 struct wn_bpe_counts {
 	struct wn_bpe_centry *e; /* entries, in insertion order (or sorted) */
 	size_t n, cap;
-	uint32_t *slot; /* open addressing: entry index + 1, 0 = empty */
+	uint64_t *slot; /* open addressing: hash's high 32 bits << 32 | (entry index + 1); 0 = empty */
 	size_t nslot;   /* power of two */
 	char *arena;
 	size_t alen, acap;
