@@ -204,6 +204,8 @@ int main(int argc, char **argv)
 	} else {
 		pattern = wn_xstrdup(wn_pretok_pattern(pt));
 		c = count_docs(&st, pt, x.max_piece);
+		if (st.progress)
+			fprintf(stderr, "\nbpe: counted %zu distinct pieces in %.2f s\n", c->n, wn_now() - t0);
 	}
 	if (c && !st.fatal && !x.train) {
 		wn_stage_stat_int(&st, "distinct_pieces", (int64_t)c->n);
@@ -218,7 +220,8 @@ int main(int argc, char **argv)
 			specials[ns++] = tok;
 		struct wn_bpe_train_opts o = { .vocab_size = x.vocab, .min_frequency = x.min_freq,
 					       .threads = st.threads, .all_bytes = x.all_bytes,
-					       .specials = specials, .nspecials = ns };
+					       .specials = specials, .nspecials = ns,
+					       .verbose = st.progress };
 		struct wn_bpe_model m;
 		if (wn_bpe_train(c, &o, &m, err, sizeof err) < 0) {
 			wn_stage_fail(&st, "%s", err);

@@ -231,15 +231,28 @@ struct tokmap {
 
 /* ---- the trainer ---- */
 
-struct chg {
+/* Changes of one step, aggregated per pair: most changes of a step hit few
+ * pairs (merging (Ġ,t) turns (t,h) into (Ġt,h) in thousands of words), so
+ * summing them in a small, cache-resident table first saves one random
+ * access to the big pair table per change. Words where a pair appeared are
+ * chained per pair (newest first). Each thread has its own. */
+struct aent {
 	uint64_t pair;
 	int64_t delta;
-	uint32_t word; /* for delta > 0: the word where the pair appeared */
+	uint32_t head; /* node index + 1, 0 = no word */
+};
+
+struct anode {
+	uint32_t w, next;
 };
 
 struct chgbuf {
-	struct chg *c;
-	size_t n, cap;
+	struct aent *t;
+	size_t cap; /* power of two */
+	uint32_t *used; /* slots in first-use order */
+	size_t nused, ucap;
+	struct anode *node;
+	size_t nn, ncap;
 };
 
 struct trainer;
@@ -357,13 +370,83 @@ static uint64_t tok_hash(const char *p, size_t n)
 
 /* ---- rewriting one word (HF's Word::merge) ---- */
 
+static void agg_rehash(struct chgbuf *o, size_t cap)
+{
+	struct aent *old = o->t;
+	o->t = wn_xmalloc(cap * sizeof(*o->t));
+	for (size_t i = 0; i < cap; i++)
+		o->t[i].pair = EMPTY_KEY;
+	for (size_t i = 0; i < o->nused; i++) {
+		struct aent e = old[o->used[i]];
+		size_t s = (size_t)((e.pair * 0x9E3779B97F4A7C15ull) >> 32) & (cap - 1);
+		while (o->t[s].pair != EMPTY_KEY)
+			s = (s + 1) & (cap - 1);
+		o->t[s] = e;
+		o->used[i] = (uint32_t)s;
+	}
+	o->cap = cap;
+	free(old);
+}
+
+static void agg_reset(struct chgbuf *o)
+{
+	for (size_t i = 0; i < o->nused; i++)
+		o->t[o->used[i]].pair = EMPTY_KEY;
+	o->nused = 0;
+	o->nn = 0;
+}
+
 static inline void chg_add(struct chgbuf *o, uint64_t pair, int64_t d, uint32_t w)
 {
-	if (WN_UNLIKELY(o->n == o->cap)) {
-		o->cap = o->cap ? o->cap * 2 : 1024;
-		o->c = wn_xrealloc(o->c, o->cap * sizeof(*o->c));
+	size_t mask = o->cap - 1, s = (size_t)((pair * 0x9E3779B97F4A7C15ull) >> 32) & mask;
+	struct aent *e;
+	for (;;) {
+		e = &o->t[s];
+		if (e->pair == pair)
+			break;
+		if (e->pair == EMPTY_KEY) {
+			if ((o->nused + 1) * 2 > o->cap) {
+				agg_rehash(o, o->cap * 2);
+				chg_add(o, pair, d, w);
+				return;
+			}
+			e->pair = pair;
+			e->delta = 0;
+			e->head = 0;
+			if (o->nused == o->ucap) {
+				o->ucap = o->ucap ? o->ucap * 2 : 256;
+				o->used = wn_xrealloc(o->used, o->ucap * sizeof(*o->used));
+			}
+			o->used[o->nused++] = (uint32_t)s;
+			break;
+		}
+		s = (s + 1) & mask;
 	}
-	o->c[o->n++] = (struct chg){ pair, d, w };
+	e->delta += d;
+	if (d > 0 && !(e->head && o->node[e->head - 1].w == w)) {
+		if (o->nn == o->ncap) {
+			o->ncap = o->ncap ? o->ncap * 2 : 1024;
+			o->node = wn_xrealloc(o->node, o->ncap * sizeof(*o->node));
+		}
+		o->node[o->nn] = (struct anode){ w, e->head };
+		e->head = (uint32_t)++o->nn;
+	}
+}
+
+static void agg_init(struct chgbuf *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->cap = 1024;
+	o->t = wn_xmalloc(o->cap * sizeof(*o->t));
+	for (size_t i = 0; i < o->cap; i++)
+		o->t[i].pair = EMPTY_KEY;
+}
+
+static void agg_release(struct chgbuf *o)
+{
+	free(o->t);
+	free(o->used);
+	free(o->node);
 }
 
 static void merge_word(struct trainer *tr, uint32_t w, struct chgbuf *o)
@@ -414,7 +497,6 @@ static void *worker_main(void *arg)
 		}
 		seen = tr->gen;
 		pthread_mutex_unlock(&tr->mu);
-		wk->out.n = 0;
 		run_slice(tr, wk->idx, &wk->out);
 		pthread_mutex_lock(&tr->mu);
 		if (--tr->pending == 0)
@@ -423,28 +505,32 @@ static void *worker_main(void *arg)
 	}
 }
 
-/* Apply one buffer of changes: counts always; words of new pairs into this
- * step's lists (touched pairs are remembered in *touched). */
-static void apply_changes(struct trainer *tr, const struct chgbuf *o, uint32_t step, uint64_t **touched, size_t *nt,
+/* Apply one thread's aggregated changes: counts always; words of pairs
+ * that gained occurrences into this step's lists (touched pairs are
+ * remembered in *touched). */
+static void apply_changes(struct trainer *tr, struct chgbuf *o, uint32_t step, uint64_t **touched, size_t *nt,
 			  size_t *tcap)
 {
-	for (size_t i = 0; i < o->n; i++) {
-		const struct chg *c = &o->c[i];
+	for (size_t i = 0; i < o->nused; i++) {
+		const struct aent *c = &o->t[o->used[i]];
 		struct pent *e = ptab_get(&tr->pt, c->pair);
 		e->count += c->delta;
-		if (c->delta > 0) {
-			if (e->stamp != step) {
-				e->stamp = step;
-				e->pos = pos_new(&tr->pp);
-				if (*nt == *tcap) {
-					*tcap = *tcap ? *tcap * 2 : 256;
-					*touched = wn_xrealloc(*touched, *tcap * sizeof(**touched));
-				}
-				(*touched)[(*nt)++] = c->pair;
+		if (!c->head)
+			continue;
+		if (e->stamp != step) {
+			e->stamp = step;
+			e->pos = pos_new(&tr->pp);
+			if (*nt == *tcap) {
+				*tcap = *tcap ? *tcap * 2 : 256;
+				*touched = wn_xrealloc(*touched, *tcap * sizeof(**touched));
 			}
-			pos_add(&tr->pp.l[e->pos], c->word);
+			(*touched)[(*nt)++] = c->pair;
 		}
+		struct posl *l = &tr->pp.l[e->pos];
+		for (uint32_t k = c->head; k; k = o->node[k - 1].next)
+			pos_add(l, o->node[k - 1].w);
 	}
+	agg_reset(o);
 }
 
 static int cmp_byte_cp(const void *x, const void *y)
@@ -469,6 +555,7 @@ int wn_bpe_train(const struct wn_bpe_counts *c, const struct wn_bpe_train_opts *
 	if (c->n >= UINT32_MAX)
 		return wn_err(err, errlen, "too many distinct pieces (%zu)", c->n);
 	struct trainer T = { 0 }, *tr = &T;
+	double t_start = wn_now();
 	tr->m = m;
 	m->npieces = c->n;
 
@@ -564,9 +651,11 @@ int wn_bpe_train(const struct wn_bpe_counts *c, const struct wn_bpe_train_opts *
 		e->pos = UINT32_MAX;
 	}
 
+	double t_init = wn_now();
 	/* Threads. */
 	tr->nthreads = o->threads > 1 ? o->threads : 1;
-	struct chgbuf mainbuf = { 0 };
+	struct chgbuf mainbuf;
+	agg_init(&mainbuf);
 	if (tr->nthreads > 1) {
 		pthread_mutex_init(&tr->mu, NULL);
 		pthread_cond_init(&tr->go, NULL);
@@ -574,6 +663,7 @@ int wn_bpe_train(const struct wn_bpe_counts *c, const struct wn_bpe_train_opts *
 		tr->wk = wn_xcalloc((size_t)tr->nthreads, sizeof(*tr->wk));
 		for (int i = 1; i < tr->nthreads; i++) {
 			tr->wk[i].tr = tr;
+			agg_init(&tr->wk[i].out);
 			tr->wk[i].idx = i;
 			if (pthread_create(&tr->wk[i].th, NULL, worker_main, &tr->wk[i])) {
 				tr->nthreads = i; /* run with what we have */
@@ -589,6 +679,7 @@ int wn_bpe_train(const struct wn_bpe_counts *c, const struct wn_bpe_train_opts *
 	uint32_t step = 0;
 	size_t par_min = o->par_min_words ? o->par_min_words : PAR_MIN_WORDS;
 	double t0 = wn_now();
+	uint64_t par_steps = 0, par_words = 0, all_words = 0;
 	while (m->ntok < o->vocab_size && tr->hp.n) {
 		struct hent top = heap_pop(&tr->hp);
 		struct pent *e = ptab_get(&tr->pt, top.pair);
@@ -622,8 +713,10 @@ int wn_bpe_train(const struct wn_bpe_counts *c, const struct wn_bpe_train_opts *
 		tr->jobw = pl->w;
 		tr->njobw = pl->n;
 		ntouched = 0;
-		mainbuf.n = 0;
+		all_words += pl->n;
 		if (tr->nthreads > 1 && pl->n >= par_min * (size_t)tr->nthreads) {
+			par_steps++;
+			par_words += pl->n;
 			pthread_mutex_lock(&tr->mu);
 			tr->pending = tr->nthreads - 1;
 			tr->gen++;
@@ -650,10 +743,15 @@ int wn_bpe_train(const struct wn_bpe_counts *c, const struct wn_bpe_train_opts *
 			else
 				pos_free(&tr->pp, t->pos);
 		}
-		if (o->verbose && step % 1000 == 0)
+		if (o->verbose && step % 5000 == 0)
 			fprintf(stderr, "bpe: %u merges, vocab %zu, %.1f s\n", step, m->ntok, wn_now() - t0);
 	}
 
+	if (o->verbose)
+		fprintf(stderr, "bpe: %zu pieces, %u words; setup %.2f s, %u merges in %.2f s (%llu steps on %d threads: "
+				"%llu of %llu word rewrites)\n",
+			c->n, tr->nw, t_init - t_start, step, wn_now() - t0, (unsigned long long)par_steps,
+			tr->nthreads, (unsigned long long)par_words, (unsigned long long)all_words);
 	/* Tear down. */
 	if (tr->nthreads > 1) {
 		pthread_mutex_lock(&tr->mu);
@@ -662,14 +760,14 @@ int wn_bpe_train(const struct wn_bpe_counts *c, const struct wn_bpe_train_opts *
 		pthread_mutex_unlock(&tr->mu);
 		for (int i = 1; i < tr->nthreads; i++) {
 			pthread_join(tr->wk[i].th, NULL);
-			free(tr->wk[i].out.c);
+			agg_release(&tr->wk[i].out);
 		}
 		free(tr->wk);
 		pthread_mutex_destroy(&tr->mu);
 		pthread_cond_destroy(&tr->go);
 		pthread_cond_destroy(&tr->done);
 	}
-	free(mainbuf.c);
+	agg_release(&mainbuf);
 	free(touched);
 	for (size_t i = 0; i < tr->pp.n; i++)
 		free(tr->pp.l[i].w);
