@@ -265,11 +265,11 @@ struct worker {
 };
 
 struct trainer {
-	/* words */
-	uint32_t *sym;     /* all symbols */
-	size_t *wstart;
-	uint32_t *wlen;
-	uint64_t *wcount;
+	/* words, back to back in one array; a word is named by its offset w:
+	 * sym[w] = current length, sym[w+1..w+2] = count (u64, little half
+	 * first), sym[w+3..] = ids. One cache miss reaches all of a short
+	 * word, where separate length/count/start arrays cost four. */
+	uint32_t *sym;
 	uint32_t nw;
 	/* vocabulary */
 	struct wn_bpe_model *m;
@@ -451,10 +451,10 @@ static void agg_release(struct chgbuf *o)
 
 static void merge_word(struct trainer *tr, uint32_t w, struct chgbuf *o)
 {
-	uint32_t *s = tr->sym + tr->wstart[w];
-	uint32_t n = tr->wlen[w], r = 0, k = 0;
+	uint32_t *s = tr->sym + w + 3;
+	uint32_t n = tr->sym[w], r = 0, k = 0;
 	const uint32_t a = tr->a, b = tr->b, nid = tr->nid;
-	const int64_t cnt = (int64_t)tr->wcount[w];
+	const int64_t cnt = (int64_t)((uint64_t)tr->sym[w + 1] | (uint64_t)tr->sym[w + 2] << 32);
 	while (r < n) {
 		if (s[r] == a && r + 1 < n && s[r + 1] == b) {
 			if (k > 0) {
@@ -471,7 +471,7 @@ static void merge_word(struct trainer *tr, uint32_t w, struct chgbuf *o)
 			s[k++] = s[r++];
 		}
 	}
-	tr->wlen[w] = k;
+	tr->sym[w] = k;
 }
 
 static void run_slice(struct trainer *tr, int idx, struct chgbuf *o)
@@ -611,18 +611,22 @@ int wn_bpe_train(const struct wn_bpe_counts *c, const struct wn_bpe_train_opts *
 	size_t nw = 0;
 	for (size_t i = 0; i < c->n; i++)
 		nw += c->e[i].len > 1;
-	tr->sym = wn_xmalloc((nsym ? nsym : 1) * sizeof(*tr->sym));
-	tr->wstart = wn_xmalloc((nw ? nw : 1) * sizeof(*tr->wstart));
-	tr->wlen = wn_xmalloc((nw ? nw : 1) * sizeof(*tr->wlen));
-	tr->wcount = wn_xmalloc((nw ? nw : 1) * sizeof(*tr->wcount));
+	if (nsym + 3 * (uint64_t)nw >= UINT32_MAX) {
+		free(tr->tm.slot);
+		free(tr->tm.hash);
+		wn_buf_release(&dec);
+		wn_bpe_model_release(m);
+		return wn_err(err, errlen, "too many distinct pieces (%zu bytes in %zu pieces)", nsym, nw);
+	}
+	tr->sym = wn_xmalloc((nsym + 3 * nw + 1) * sizeof(*tr->sym));
 	size_t at = 0;
 	for (size_t i = 0; i < c->n; i++) {
 		if (c->e[i].len < 2)
 			continue;
 		const unsigned char *p = (const unsigned char *)wn_bpe_counts_piece(c, i);
-		tr->wstart[tr->nw] = at;
-		tr->wlen[tr->nw] = c->e[i].len;
-		tr->wcount[tr->nw] = c->e[i].count;
+		tr->sym[at++] = c->e[i].len;
+		tr->sym[at++] = (uint32_t)c->e[i].count;
+		tr->sym[at++] = (uint32_t)(c->e[i].count >> 32);
 		for (uint32_t j = 0; j < c->e[i].len; j++)
 			tr->sym[at++] = byte_id[p[j]];
 		tr->nw++;
@@ -630,11 +634,12 @@ int wn_bpe_train(const struct wn_bpe_counts *c, const struct wn_bpe_train_opts *
 
 	/* Initial pair counts and word lists. */
 	ptab_init(&tr->pt, 1 << 16);
-	for (uint32_t w = 0; w < tr->nw; w++) {
-		const uint32_t *s = tr->sym + tr->wstart[w];
-		for (uint32_t j = 0; j + 1 < tr->wlen[w]; j++) {
+	for (uint32_t w = 0, k = 0; k < tr->nw; k++, w += 3 + tr->sym[w]) {
+		const uint32_t *s = tr->sym + w + 3;
+		const int64_t cnt = (int64_t)((uint64_t)tr->sym[w + 1] | (uint64_t)tr->sym[w + 2] << 32);
+		for (uint32_t j = 0; j + 1 < tr->sym[w]; j++) {
 			struct pent *e = ptab_get(&tr->pt, PAIR(s[j], s[j + 1]));
-			e->count += (int64_t)tr->wcount[w];
+			e->count += cnt;
 			if (e->pos == UINT32_MAX)
 				e->pos = pos_new(&tr->pp);
 			pos_add(&tr->pp.l[e->pos], w);
@@ -778,9 +783,6 @@ int wn_bpe_train(const struct wn_bpe_counts *c, const struct wn_bpe_train_opts *
 	free(tr->tm.slot);
 	free(tr->tm.hash);
 	free(tr->sym);
-	free(tr->wstart);
-	free(tr->wlen);
-	free(tr->wcount);
 	wn_buf_release(&dec);
 	return 0;
 }
