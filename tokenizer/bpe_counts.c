@@ -36,6 +36,8 @@ void wn_bpe_counts_free(struct wn_bpe_counts *c)
 	free(c);
 }
 
+/* Slots are found from the tag (the hash's high half), so growing the
+ * table never re-hashes piece bytes. */
 static void rehash(struct wn_bpe_counts *c, size_t nslot)
 {
 	free(c->slot);
@@ -43,23 +45,29 @@ static void rehash(struct wn_bpe_counts *c, size_t nslot)
 	c->slot = wn_xcalloc(nslot, sizeof(*c->slot));
 	size_t mask = nslot - 1;
 	for (size_t i = 0; i < c->n; i++) {
-		size_t s = c->e[i].hash & mask;
+		size_t s = c->e[i].tag & mask;
 		while (c->slot[s])
 			s = (s + 1) & mask;
-		c->slot[s] = (c->e[i].hash & 0xFFFFFFFF00000000ull) | (uint64_t)(i + 1);
+		c->slot[s] = (uint64_t)c->e[i].tag << 32 | (uint64_t)(i + 1);
 	}
 }
 
-static void add_hashed(struct wn_bpe_counts *c, const char *p, size_t n, uint64_t h, uint64_t count)
+static inline const char *piece_of(const struct wn_bpe_counts *c, const struct wn_bpe_centry *e)
 {
-	/* The slot keeps the hash's high half, so a probe that does not match
-	 * never touches the entry (a cache miss each on large tables). */
-	size_t mask = c->nslot - 1, s = h & mask;
-	uint64_t v, tag = h & 0xFFFFFFFF00000000ull;
+	return e->len <= WN_BPE_INLINE ? e->u.inl : c->arena + e->u.off;
+}
+
+static void add_tagged(struct wn_bpe_counts *c, const char *p, size_t n, uint32_t tag, uint64_t count)
+{
+	/* The slot keeps the tag, so a probe that does not match never
+	 * touches the entry (a cache miss each on large tables); short pieces
+	 * live in the entry, so a match costs no second miss in the arena. */
+	size_t mask = c->nslot - 1, s = tag & mask;
+	uint64_t v;
 	while ((v = c->slot[s]) != 0) {
-		if ((v & 0xFFFFFFFF00000000ull) == tag) {
+		if ((uint32_t)(v >> 32) == tag) {
 			struct wn_bpe_centry *e = &c->e[(uint32_t)v - 1];
-			if (e->hash == h && e->len == n && !memcmp(c->arena + e->off, p, n)) {
+			if (e->len == n && !memcmp(piece_of(c, e), p, n)) {
 				e->count += count;
 				return;
 			}
@@ -69,30 +77,38 @@ static void add_hashed(struct wn_bpe_counts *c, const char *p, size_t n, uint64_
 	if (c->n >= UINT32_MAX - 1)
 		BUG("bpe counts: more than 2^32 distinct pieces");
 	WN_GROW(c->e, c->cap, c->n + 1);
-	if (c->alen + n > c->acap) {
-		size_t need = c->alen + n;
-		c->acap = c->acap ? c->acap : 1 << 16;
-		while (c->acap < need)
-			c->acap *= 2;
-		c->arena = wn_xrealloc(c->arena, c->acap);
+	struct wn_bpe_centry *e = &c->e[c->n];
+	e->count = count;
+	e->len = (uint32_t)n;
+	e->tag = tag;
+	if (n <= WN_BPE_INLINE) {
+		memcpy(e->u.inl, p, n);
+	} else {
+		if (c->alen + n > c->acap) {
+			size_t need = c->alen + n;
+			c->acap = c->acap ? c->acap : 1 << 16;
+			while (c->acap < need)
+				c->acap *= 2;
+			c->arena = wn_xrealloc(c->arena, c->acap);
+		}
+		memcpy(c->arena + c->alen, p, n);
+		e->u.off = c->alen;
+		c->alen += n;
 	}
-	memcpy(c->arena + c->alen, p, n);
-	c->e[c->n] = (struct wn_bpe_centry){ .hash = h, .count = count, .off = c->alen, .len = (uint32_t)n };
-	c->alen += n;
-	c->slot[s] = tag | (uint64_t)(++c->n);
+	c->slot[s] = (uint64_t)tag << 32 | (uint64_t)(++c->n);
 	if (c->n * 2 > c->nslot)
 		rehash(c, c->nslot * 2);
 }
 
 void wn_bpe_counts_add(struct wn_bpe_counts *c, const char *p, size_t n, uint64_t count)
 {
-	add_hashed(c, p, n, wn_hash64(p, n, HASH_SEED), count);
+	add_tagged(c, p, n, (uint32_t)(wn_hash64(p, n, HASH_SEED) >> 32), count);
 }
 
 void wn_bpe_counts_merge(struct wn_bpe_counts *dst, const struct wn_bpe_counts *src)
 {
 	for (size_t i = 0; i < src->n; i++)
-		add_hashed(dst, src->arena + src->e[i].off, src->e[i].len, src->e[i].hash, src->e[i].count);
+		add_tagged(dst, piece_of(src, &src->e[i]), src->e[i].len, src->e[i].tag, src->e[i].count);
 	dst->docs += src->docs;
 	dst->bytes += src->bytes;
 }
@@ -105,20 +121,20 @@ int wn_bpe_piece_cmp(const char *a, size_t an, const char *b, size_t bn)
 	return an < bn ? -1 : an > bn;
 }
 
-static const char *sort_arena;
+static const struct wn_bpe_counts *sort_table;
 static int cmp_entry(const void *x, const void *y)
 {
 	const struct wn_bpe_centry *a = x, *b = y;
-	return wn_bpe_piece_cmp(sort_arena + a->off, a->len, sort_arena + b->off, b->len);
+	return wn_bpe_piece_cmp(piece_of(sort_table, a), a->len, piece_of(sort_table, b), b->len);
 }
 
 void wn_bpe_counts_sort(struct wn_bpe_counts *c)
 {
 	/* qsort has no context argument in C11; the static is fine because
 	 * sorting happens once per process, from one thread. */
-	sort_arena = c->arena;
+	sort_table = c;
 	qsort(c->e, c->n, sizeof(*c->e), cmp_entry);
-	sort_arena = NULL;
+	sort_table = NULL;
 	rehash(c, c->nslot);
 }
 
@@ -147,7 +163,7 @@ int wn_bpe_counts_write(struct wn_bpe_counts *c, const char *pattern, const char
 		const struct wn_bpe_centry *e = &c->e[i];
 		wn_put_le32(b, e->len);
 		rc |= put(w, b, 4);
-		rc |= put(w, c->arena + e->off, e->len);
+		rc |= put(w, piece_of(c, e), e->len);
 		wn_put_le64(b, e->count);
 		rc |= put(w, b, 8);
 		sum += e->count;

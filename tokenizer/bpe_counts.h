@@ -26,19 +26,23 @@
 
 #include "buf.h"
 
+#define WN_BPE_INLINE 16
 struct wn_bpe_centry {
-	uint64_t hash;
 	uint64_t count;
-	size_t off; /* piece bytes in the arena */
 	uint32_t len;
+	uint32_t tag; /* high half of the piece's 64-bit hash */
+	union {
+		char inl[WN_BPE_INLINE]; /* len <= WN_BPE_INLINE: the bytes themselves */
+		size_t off;              /* longer: offset in the arena */
+	} u;
 };
 
 struct wn_bpe_counts {
 	struct wn_bpe_centry *e; /* entries, in insertion order (or sorted) */
 	size_t n, cap;
-	uint64_t *slot; /* open addressing: hash's high 32 bits << 32 | (entry index + 1); 0 = empty */
+	uint64_t *slot; /* open addressing: tag << 32 | (entry index + 1); 0 = empty */
 	size_t nslot;   /* power of two */
-	char *arena;
+	char *arena; /* bytes of pieces longer than WN_BPE_INLINE */
 	size_t alen, acap;
 	/* corpus statistics carried along (for meta.json and count files) */
 	uint64_t docs, bytes;
@@ -56,7 +60,8 @@ void wn_bpe_counts_sort(struct wn_bpe_counts *c);
 
 static inline const char *wn_bpe_counts_piece(const struct wn_bpe_counts *c, size_t i)
 {
-	return c->arena + c->e[i].off;
+	const struct wn_bpe_centry *e = &c->e[i];
+	return e->len <= WN_BPE_INLINE ? e->u.inl : c->arena + e->u.off;
 }
 
 /* Order of pieces in count files: memcmp, then the shorter first. */
