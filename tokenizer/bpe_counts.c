@@ -484,7 +484,7 @@ struct wn_bpe_counter {
 	size_t qhead, qn;
 	int closing;
 	pthread_mutex_t mu;
-	pthread_cond_t nonempty, nonfull;
+	pthread_cond_t nonempty;
 	uint64_t docs, bytes;
 };
 
@@ -534,7 +534,6 @@ static void *cworker_main(void *arg)
 		struct batch *b = k->q[k->qhead];
 		k->qhead = (k->qhead + 1) % QUEUE_MAX;
 		k->qn--;
-		pthread_cond_signal(&k->nonfull);
 		pthread_mutex_unlock(&k->mu);
 		count_batch(w, b);
 		batch_free(b);
@@ -550,14 +549,14 @@ struct wn_bpe_counter *wn_bpe_counter_new(const struct wn_pretok *pt, int thread
 	k->w = wn_xcalloc((size_t)k->threads, sizeof(*k->w));
 	pthread_mutex_init(&k->mu, NULL);
 	pthread_cond_init(&k->nonempty, NULL);
-	pthread_cond_init(&k->nonfull, NULL);
 	for (int i = 0; i < k->threads; i++) {
 		k->w[i].k = k;
 		k->w[i].ps = wn_pretok_state_new(pt);
 		k->w[i].c = wn_bpe_counts_new();
 	}
+	/* Workers 1..threads-1; the caller's thread is worker 0 (see flush_batch). */
 	if (k->threads > 1)
-		for (int i = 0; i < k->threads; i++)
+		for (int i = 1; i < k->threads; i++)
 			if (pthread_create(&k->w[i].th, NULL, cworker_main, &k->w[i]))
 				BUG("cannot start a counting thread");
 	return k;
@@ -574,9 +573,16 @@ static void flush_batch(struct wn_bpe_counter *k)
 		batch_free(b);
 		return;
 	}
+	/* When the workers are behind, the caller counts the batch itself
+	 * instead of waiting: reading and counting then share the cores with
+	 * no idle thread (with -j 2: one worker plus the reader). */
 	pthread_mutex_lock(&k->mu);
-	while (k->qn == QUEUE_MAX)
-		pthread_cond_wait(&k->nonfull, &k->mu);
+	if (k->qn == QUEUE_MAX) {
+		pthread_mutex_unlock(&k->mu);
+		count_batch(&k->w[0], b);
+		batch_free(b);
+		return;
+	}
 	k->q[(k->qhead + k->qn) % QUEUE_MAX] = b;
 	k->qn++;
 	pthread_cond_signal(&k->nonempty);
@@ -603,11 +609,25 @@ struct wn_bpe_counts *wn_bpe_counter_finish(struct wn_bpe_counter *k, uint64_t *
 {
 	flush_batch(k);
 	if (k->threads > 1) {
+		/* help drain the queue rather than wait */
+		for (;;) {
+			pthread_mutex_lock(&k->mu);
+			if (!k->qn) {
+				pthread_mutex_unlock(&k->mu);
+				break;
+			}
+			struct batch *b = k->q[k->qhead];
+			k->qhead = (k->qhead + 1) % QUEUE_MAX;
+			k->qn--;
+			pthread_mutex_unlock(&k->mu);
+			count_batch(&k->w[0], b);
+			batch_free(b);
+		}
 		pthread_mutex_lock(&k->mu);
 		k->closing = 1;
 		pthread_cond_broadcast(&k->nonempty);
 		pthread_mutex_unlock(&k->mu);
-		for (int i = 0; i < k->threads; i++)
+		for (int i = 1; i < k->threads; i++)
 			pthread_join(k->w[i].th, NULL);
 	}
 	/* Merge into the largest table (fewest re-insertions). */
@@ -629,7 +649,6 @@ struct wn_bpe_counts *wn_bpe_counter_finish(struct wn_bpe_counter *k, uint64_t *
 	c->bytes = k->bytes;
 	pthread_mutex_destroy(&k->mu);
 	pthread_cond_destroy(&k->nonempty);
-	pthread_cond_destroy(&k->nonfull);
 	free(k->w);
 	free(k);
 	return c;

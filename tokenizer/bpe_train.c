@@ -45,7 +45,7 @@
 #define EMPTY_KEY UINT64_MAX
 /* Words per thread below which a merge step runs on one thread only: waking
  * threads costs more than rewriting a few hundred short words. */
-#define PAR_MIN_WORDS 4096
+#define PAR_MIN_WORDS 512
 
 /* ---- pair table: pair -> weighted count, plus per-step bookkeeping ---- */
 
@@ -239,7 +239,8 @@ struct tokmap {
 struct aent {
 	uint64_t pair;
 	int64_t delta;
-	uint32_t head; /* node index + 1, 0 = no word */
+	uint32_t head;   /* node index + 1, 0 = no word */
+	uint32_t nwords; /* nodes in the chain */
 };
 
 struct anode {
@@ -413,6 +414,7 @@ static inline void chg_add(struct chgbuf *o, uint64_t pair, int64_t d, uint32_t 
 			e->pair = pair;
 			e->delta = 0;
 			e->head = 0;
+			e->nwords = 0;
 			if (o->nused == o->ucap) {
 				o->ucap = o->ucap ? o->ucap * 2 : 256;
 				o->used = wn_xrealloc(o->used, o->ucap * sizeof(*o->used));
@@ -430,6 +432,7 @@ static inline void chg_add(struct chgbuf *o, uint64_t pair, int64_t d, uint32_t 
 		}
 		o->node[o->nn] = (struct anode){ w, e->head };
 		e->head = (uint32_t)++o->nn;
+		e->nwords++;
 	}
 }
 
@@ -527,6 +530,10 @@ static void apply_changes(struct trainer *tr, struct chgbuf *o, uint32_t step, u
 			(*touched)[(*nt)++] = c->pair;
 		}
 		struct posl *l = &tr->pp.l[e->pos];
+		if (l->n + c->nwords > l->cap) { /* one allocation per pair and thread */
+			l->cap = l->n + c->nwords;
+			l->w = wn_xrealloc(l->w, (size_t)l->cap * sizeof(*l->w));
+		}
 		for (uint32_t k = c->head; k; k = o->node[k - 1].next)
 			pos_add(l, o->node[k - 1].w);
 	}
