@@ -88,7 +88,9 @@ struct wn_stage {
 	int64_t total_raw;  /* sum of input sizes, -1 when unknown */
 	uint64_t done_raw;  /* raw bytes of inputs finished */
 	double t0, last_progress;
-	int fatal;          /* a fatal error happened: finish returns 1 */
+	int fatal;          /* a fatal error happened: finish returns 1, -o output is not kept */
+	uint64_t input_errors; /* unreadable or damaged input files (exit 1, outputs kept) */
+	int progress_shown; /* a progress line without its newline is on stderr */
 	int pipe_closed;    /* stdout reader went away: stop quietly */
 	struct wn_recout rej; /* scratch for rejects */
 	struct wn_buf scratch;
