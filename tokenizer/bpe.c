@@ -31,17 +31,21 @@
 #include <string.h>
 
 #define SMALL_MAX 128
-#define CACHE_SLOTS (1u << 14)
-#define CACHE_BYTES 40
-#define CACHE_TOKS 10
+#define CACHE_SLOTS (1u << 16)
+#define CACHE_BYTES 32
+#define CACHE_TOKS 7
 
 struct tokspan {
 	uint32_t off, len; /* len == WN_BPE_NONE: no token with this id */
 };
 
+/* A slot of the bytes -> id table holds the first 8 bytes and the length
+ * of its token, so that the usual lookup (tokens of <= 8 bytes) is decided
+ * without touching the token's bytes elsewhere: one cache miss, not three. */
 struct bslot {
-	uint32_t id; /* WN_BPE_NONE = empty */
-	uint32_t fp;
+	uint64_t pre; /* first 8 bytes, zero padded */
+	uint32_t id;  /* WN_BPE_NONE = empty */
+	uint32_t len;
 };
 
 struct pslot {
@@ -69,6 +73,12 @@ struct wn_bpe {
 	struct special *sp;
 	size_t nsp, spcap;
 	struct wn_pretok *pre;
+	/* rules for pairs of single bytes, indexed by (byte1 << 8 | byte2):
+	 * the first round of every merge loop, kept in L2 instead of
+	 * probing the big pair table */
+	struct bbrule {
+		uint32_t rank, merged;
+	} *bb;
 	char hash[65];
 	int finished;
 };
@@ -100,6 +110,7 @@ void wn_bpe_free(struct wn_bpe *b)
 	wn_buf_release(&b->blob);
 	free(b->bt);
 	free(b->pt);
+	free(b->bb);
 	for (size_t i = 0; i < b->nsp; i++)
 		free(b->sp[i].text);
 	free(b->sp);
@@ -107,9 +118,34 @@ void wn_bpe_free(struct wn_bpe *b)
 	free(b);
 }
 
+static inline uint64_t load8(const void *p, size_t n)
+{
+	uint64_t v = 0;
+	memcpy(&v, p, n < 8 ? n : 8);
+	return v;
+}
+
+/* Hash for short byte strings (pieces are mostly < 16 bytes): the first
+ * and last 8 bytes and the length through a multiply-xorshift mix; longer
+ * strings fall back to wn_hash64. Not for adversarial keys: a skewed
+ * table only costs time. */
 static inline uint64_t bhash(const void *p, size_t n)
 {
-	return wn_hash64(p, n, 0x5bd1e995u);
+	uint64_t a, c;
+	if (n <= 8) {
+		a = load8(p, n);
+		c = 0;
+	} else if (n <= 16) {
+		a = load8(p, 8);
+		c = load8((const char *)p + n - 8, 8);
+	} else {
+		return wn_hash64(p, n, 0x5bd1e995u);
+	}
+	uint64_t h = (a ^ 0x9E3779B97F4A7C15ull) * 0xBF58476D1CE4E5B9ull;
+	h ^= (c + n) * 0x94D049BB133111EBull;
+	h ^= h >> 31;
+	h *= 0xD6E8FEB86659FD93ull;
+	return h ^ (h >> 32);
 }
 
 static inline size_t pair_slot(uint64_t key, size_t mask)
@@ -118,13 +154,14 @@ static inline size_t pair_slot(uint64_t key, size_t mask)
 	return (size_t)(h ^ (h >> 29)) & mask;
 }
 
-static void bt_insert(struct bslot *t, size_t mask, uint32_t id, uint64_t h)
+static void bt_insert(struct bslot *t, size_t mask, uint32_t id, const void *bytes, size_t n)
 {
-	size_t i = (size_t)h & mask;
+	size_t i = (size_t)bhash(bytes, n) & mask;
 	while (t[i].id != WN_BPE_NONE)
 		i = (i + 1) & mask;
 	t[i].id = id;
-	t[i].fp = (uint32_t)(h >> 32);
+	t[i].len = (uint32_t)n;
+	t[i].pre = load8(bytes, n);
 }
 
 static void ensure_id(struct wn_bpe *b, uint32_t id)
@@ -144,17 +181,22 @@ static void ensure_id(struct wn_bpe *b, uint32_t id)
 	b->ntok = n;
 }
 
-uint32_t wn_bpe_lookup(const struct wn_bpe *b, const void *bytes, size_t n)
+static inline uint32_t lookup_h(const struct wn_bpe *b, const void *bytes, size_t n, uint64_t h)
 {
-	uint64_t h = bhash(bytes, n);
-	uint32_t fp = (uint32_t)(h >> 32);
+	uint64_t pre = load8(bytes, n);
 	for (size_t i = (size_t)h & b->bmask;; i = (i + 1) & b->bmask) {
 		const struct bslot *s = &b->bt[i];
 		if (s->id == WN_BPE_NONE)
 			return WN_BPE_NONE;
-		if (s->fp == fp && b->tok[s->id].len == n && !memcmp(b->blob.data + b->tok[s->id].off, bytes, n))
+		if (s->pre == pre && s->len == n &&
+		    (n <= 8 || !memcmp(b->blob.data + b->tok[s->id].off + 8, (const char *)bytes + 8, n - 8)))
 			return s->id;
 	}
+}
+
+uint32_t wn_bpe_lookup(const struct wn_bpe *b, const void *bytes, size_t n)
+{
+	return lookup_h(b, bytes, n, bhash(bytes, n));
 }
 
 static int add_bytes(struct wn_bpe *b, uint32_t id, const void *bytes, size_t n, char *err, size_t errlen)
@@ -190,13 +232,13 @@ int wn_bpe_add_token(struct wn_bpe *b, uint32_t id, const void *bytes, size_t n,
 		for (size_t i = 0; i <= b->bmask; i++)
 			if (b->bt[i].id != WN_BPE_NONE) {
 				const struct tokspan *t = &b->tok[b->bt[i].id];
-				bt_insert(nt, nm, b->bt[i].id, bhash(b->blob.data + t->off, t->len));
+				bt_insert(nt, nm, b->bt[i].id, b->blob.data + t->off, t->len);
 			}
 		free(b->bt);
 		b->bt = nt;
 		b->bmask = nm;
 	}
-	bt_insert(b->bt, b->bmask, id, bhash(bytes, n));
+	bt_insert(b->bt, b->bmask, id, bytes, n);
 	b->bcount++;
 	if (n == 1)
 		b->byte_id[*(const unsigned char *)bytes] = id;
@@ -318,6 +360,16 @@ int wn_bpe_finish(struct wn_bpe *b, char *err, size_t errlen)
 	/* Not fatal: a tokenizer trained on a corpus that lacks some bytes
 	 * cannot encode them, which encoding reports per document. */
 	(void)missing;
+	b->bb = wn_xmalloc(65536 * sizeof *b->bb);
+	for (int x = 0; x < 256; x++)
+		for (int y = 0; y < 256; y++) {
+			struct bbrule *r = &b->bb[x << 8 | y];
+			const struct pslot *p = NULL;
+			if (b->byte_id[x] != WN_BPE_NONE && b->byte_id[y] != WN_BPE_NONE)
+				p = pair_get(b, b->byte_id[x], b->byte_id[y]);
+			r->rank = p ? p->rank : WN_BPE_NONE;
+			r->merged = p ? p->merged : 0;
+		}
 	b->finished = 1;
 	return 0;
 }
@@ -430,11 +482,16 @@ static inline void set_rank(const struct wn_bpe *b, uint32_t *rank, uint32_t *me
 	merged[i] = p ? p->merged : 0;
 }
 
-/* The array scan for short pieces; ids[0..n) hold the byte tokens. */
-static size_t merge_small(const struct wn_bpe *b, uint32_t *ids, uint32_t *rank, uint32_t *merged, size_t n)
+/* The array scan for short pieces; ids[0..n) hold the tokens of the
+ * piece's bytes p[0..n). */
+static size_t merge_small(const struct wn_bpe *b, const unsigned char *p, uint32_t *ids, uint32_t *rank,
+			  uint32_t *merged, size_t n)
 {
-	for (size_t i = 0; i + 1 < n; i++)
-		set_rank(b, rank, merged, i, ids[i], ids[i + 1]);
+	for (size_t i = 0; i + 1 < n; i++) {
+		const struct bbrule *r = &b->bb[p[i] << 8 | p[i + 1]];
+		rank[i] = r->rank;
+		merged[i] = r->merged;
+	}
 	while (n > 1) {
 		uint32_t best = WN_BPE_NONE;
 		size_t bi = 0;
@@ -558,18 +615,17 @@ int wn_bpe_encode_piece(struct wn_bpe_state *s, const char *piece, size_t n, str
 		wn_u32vec_push(out, id);
 		return 0;
 	}
+	uint64_t h = bhash(piece, n);
 	if (b->flags & WN_BPE_WHOLE_LOOKUP) {
-		uint32_t id = wn_bpe_lookup(b, piece, n);
+		uint32_t id = lookup_h(b, piece, n, h);
 		if (id != WN_BPE_NONE) {
 			wn_u32vec_push(out, id);
 			return 0;
 		}
 	}
 	struct cslot *c = NULL;
-	uint64_t h = 0;
 	if (n <= CACHE_BYTES) {
-		h = bhash(piece, n);
-		c = &s->cache[h & (CACHE_SLOTS - 1)];
+		c = &s->cache[(h >> 20) & (CACHE_SLOTS - 1)];
 		if (c->h == h && c->len == n && !memcmp(c->bytes, piece, n)) {
 			for (size_t i = 0; i < c->ntok; i++)
 				wn_u32vec_push(out, c->tok[i]);
@@ -587,7 +643,7 @@ int wn_bpe_encode_piece(struct wn_bpe_state *s, const char *piece, size_t n, str
 		merge_large(s, n, out);
 		return 0;
 	}
-	size_t m = merge_small(b, s->ids, s->rank, s->merged, n);
+	size_t m = merge_small(b, p, s->ids, s->rank, s->merged, n);
 	for (size_t i = 0; i < m; i++)
 		wn_u32vec_push(out, s->ids[i]);
 	if (c && m <= CACHE_TOKS) {
