@@ -43,13 +43,26 @@ ranks = [int(l.split()[1]) for l in open(sys.argv[2] + "/tokenizer.tiktoken")]
 assert ranks == list(range(7998)), "tiktoken ranks are 0..N-1"
 PY
 
-# Our own encoder (winnow-tokenize, when built) gives the same ids as HF.
-if [ -x "$BIN/winnow-tokenize" ] && [ -f "$peers/bpe_encode_hf.js" ]; then
-  awk 'NR % 29 == 1' "$WN_TMP/all.jsonl" >"$WN_TMP/enc.jsonl"
-  "$BIN/winnow-tokenize" --tokenizer "$WN_TMP/cl100k/tokenizer.json" --emit jsonl --eos none "$WN_TMP/enc.jsonl" \
-    | "$PYTHON" -c 'import sys,json; [print(json.dumps(json.loads(l)["tokens"])) for l in sys.stdin]' >"$WN_TMP/ours.ids"
-  (cd "$peers" && node bpe_encode_hf.js "$WN_TMP/cl100k/tokenizer.json" "$WN_TMP/enc.jsonl") >"$WN_TMP/hf.ids"
-  check "winnow-tokenize == HF tokenizers with our tokenizer.json" cmp -s "$WN_TMP/ours.ids" "$WN_TMP/hf.ids"
+# Our own encoder (winnow-tokenize, tokenizer/ library) with our tokenizer.json
+# and with our .tiktoken gives the same ids as HF tokenizers.
+awk 'NR % 29 == 1' "$WN_TMP/all.jsonl" >"$WN_TMP/enc.jsonl"
+ids() { "$PYTHON" -c 'import sys,json; [print(json.dumps(json.loads(l)["tokens"], separators=(",", ":"))) for l in sys.stdin]'; }
+if [ -x "$BIN/winnow-tokenize" ]; then
+  for name in cl100k cl100k-specials-last o200k gpt2; do
+    d="$WN_TMP/$name"; pat=${name%%-*}
+    (cd "$peers" && node bpe_encode_hf.js "$d/tokenizer.json" "$WN_TMP/enc.jsonl") >"$WN_TMP/hf.ids"
+    "$BIN/winnow-tokenize" --tokenizer "$d/tokenizer.json" --emit jsonl --eos none "$WN_TMP/enc.jsonl" | ids >"$WN_TMP/ours.ids"
+    check "$name: winnow-tokenize --tokenizer == HF tokenizers" cmp -s "$WN_TMP/ours.ids" "$WN_TMP/hf.ids"
+    "$BIN/winnow-tokenize" --tiktoken "$d/tokenizer.tiktoken" --pattern "$pat" --emit jsonl --eos none "$WN_TMP/enc.jsonl" | ids >"$WN_TMP/ours.tt.ids"
+    check "$name: winnow-tokenize --tiktoken == HF tokenizers" cmp -s "$WN_TMP/ours.tt.ids" "$WN_TMP/hf.ids"
+  done
+  # the token stream names our tokenizer by meta.json's hash, and finds its EOS
+  hdr=$("$BIN/winnow-tokenize" --tokenizer "$WN_TMP/cl100k-specials-last" "$WN_TMP/enc.jsonl" | "$PYTHON" -c '
+import sys, json, struct
+b = sys.stdin.buffer.read(); n = struct.unpack("<I", b[8:12])[0]; h = json.loads(b[12:12 + n])
+print(h["tokenizer_hash"], h["eos_id"], h["vocab_size"])')
+  m=$("$PYTHON" -c 'import json,sys; m=json.load(open(sys.argv[1])); print(m["hash"], m["specials"]["<|endoftext|>"], m["vocab_size"])' "$WN_TMP/cl100k-specials-last/tokenizer.meta.json")
+  check_eq "token stream header: tokenizer hash, EOS id, vocab size from our files" "$hdr" "$m"
 else
   echo "# winnow-tokenize not built: encoder comparison skipped"
 fi
