@@ -201,24 +201,37 @@ static void heap_push(struct heap *hp, struct hent e)
 	hp->h[i] = e;
 }
 
-static struct hent heap_pop(struct heap *hp)
+/* Put e at hole i and sift it down. */
+static void heap_sift(struct heap *hp, size_t i, struct hent e)
 {
-	struct hent top = hp->h[0], last = hp->h[--hp->n];
-	size_t i = 0, n = hp->n;
+	size_t n = hp->n;
 	for (;;) {
 		size_t l = 2 * i + 1, m = l;
 		if (l >= n)
 			break;
 		if (l + 1 < n && hent_above(&hp->h[l + 1], &hp->h[l]))
 			m = l + 1;
-		if (!hent_above(&hp->h[m], &last))
+		if (!hent_above(&hp->h[m], &e))
 			break;
 		hp->h[i] = hp->h[m];
 		i = m;
 	}
-	if (n)
-		hp->h[i] = last;
+	hp->h[i] = e;
+}
+
+static struct hent heap_pop(struct heap *hp)
+{
+	struct hent top = hp->h[0], last = hp->h[--hp->n];
+	if (hp->n)
+		heap_sift(hp, 0, last);
 	return top;
+}
+
+/* Make hp->h[0..n) a heap in O(n). */
+static void heap_build(struct heap *hp)
+{
+	for (size_t i = hp->n / 2; i-- > 0;)
+		heap_sift(hp, i, hp->h[i]);
 }
 
 /* ---- token strings -> id (to find merges that reach an existing token) ---- */
@@ -258,6 +271,14 @@ struct chgbuf {
 
 struct trainer;
 
+enum { JOB_REWRITE, JOB_SETUP };
+
+/* Setup: each thread counts the pairs of its words in its own table. */
+struct setup_local {
+	struct ptab pt;
+	struct pospool pp;
+};
+
 struct worker {
 	struct trainer *tr;
 	int idx;
@@ -284,7 +305,10 @@ struct trainer {
 	uint32_t a, b, nid;
 	const uint32_t *jobw;
 	size_t njobw;
-	/* threads */
+	/* threads: workers run `job` on their slice (see run_all) */
+	int job;
+	uint32_t *bound; /* setup: word offsets where each thread's words begin (nthreads + 1) */
+	struct setup_local *sl;
 	int nthreads;
 	struct worker *wk;
 	pthread_mutex_t mu;
@@ -485,6 +509,50 @@ static void run_slice(struct trainer *tr, int idx, struct chgbuf *o)
 		merge_word(tr, tr->jobw[i], o);
 }
 
+static void setup_slice(struct trainer *tr, int idx)
+{
+	struct setup_local *L = &tr->sl[idx];
+	ptab_init(&L->pt, 1 << 14);
+	for (uint32_t w = tr->bound[idx]; w < tr->bound[idx + 1]; w += 3 + tr->sym[w]) {
+		const uint32_t *s = tr->sym + w + 3;
+		const int64_t cnt = (int64_t)((uint64_t)tr->sym[w + 1] | (uint64_t)tr->sym[w + 2] << 32);
+		for (uint32_t j = 0; j + 1 < tr->sym[w]; j++) {
+			struct pent *e = ptab_get(&L->pt, PAIR(s[j], s[j + 1]));
+			e->count += cnt;
+			if (e->pos == UINT32_MAX)
+				e->pos = pos_new(&L->pp);
+			pos_add(&L->pp.l[e->pos], w);
+		}
+	}
+}
+
+static void run_job(struct trainer *tr, int idx, struct chgbuf *o)
+{
+	if (tr->job == JOB_SETUP)
+		setup_slice(tr, idx);
+	else
+		run_slice(tr, idx, o);
+}
+
+/* Run tr->job on every thread (the caller's is number 0) and wait. */
+static void run_all(struct trainer *tr, struct chgbuf *mainbuf)
+{
+	if (tr->nthreads > 1) {
+		pthread_mutex_lock(&tr->mu);
+		tr->pending = tr->nthreads - 1;
+		tr->gen++;
+		pthread_cond_broadcast(&tr->go);
+		pthread_mutex_unlock(&tr->mu);
+	}
+	run_job(tr, 0, mainbuf);
+	if (tr->nthreads > 1) {
+		pthread_mutex_lock(&tr->mu);
+		while (tr->pending)
+			pthread_cond_wait(&tr->done, &tr->mu);
+		pthread_mutex_unlock(&tr->mu);
+	}
+}
+
 static void *worker_main(void *arg)
 {
 	struct worker *wk = arg;
@@ -500,7 +568,7 @@ static void *worker_main(void *arg)
 		}
 		seen = tr->gen;
 		pthread_mutex_unlock(&tr->mu);
-		run_slice(tr, wk->idx, &wk->out);
+		run_job(tr, wk->idx, &wk->out);
 		pthread_mutex_lock(&tr->mu);
 		if (--tr->pending == 0)
 			pthread_cond_signal(&tr->done);
@@ -639,33 +707,10 @@ int wn_bpe_train(const struct wn_bpe_counts *c, const struct wn_bpe_train_opts *
 		tr->nw++;
 	}
 
-	/* Initial pair counts and word lists. */
-	ptab_init(&tr->pt, 1 << 16);
-	for (uint32_t w = 0, k = 0; k < tr->nw; k++, w += 3 + tr->sym[w]) {
-		const uint32_t *s = tr->sym + w + 3;
-		const int64_t cnt = (int64_t)((uint64_t)tr->sym[w + 1] | (uint64_t)tr->sym[w + 2] << 32);
-		for (uint32_t j = 0; j + 1 < tr->sym[w]; j++) {
-			struct pent *e = ptab_get(&tr->pt, PAIR(s[j], s[j + 1]));
-			e->count += cnt;
-			if (e->pos == UINT32_MAX)
-				e->pos = pos_new(&tr->pp);
-			pos_add(&tr->pp.l[e->pos], w);
-		}
-	}
-	for (size_t i = 0; i < tr->pt.cap; i++) {
-		struct pent *e = &tr->pt.t[i];
-		if (e->key == EMPTY_KEY)
-			continue;
-		if (e->count > 0)
-			heap_push(&tr->hp, (struct hent){ (uint64_t)e->count, e->key, e->pos });
-		else
-			pos_free(&tr->pp, e->pos);
-		e->pos = UINT32_MAX;
-	}
-
-	double t_init = wn_now();
-	/* Threads. */
+	/* Threads (started before the setup, which they share). */
 	tr->nthreads = o->threads > 1 ? o->threads : 1;
+	if (!o->par_min_words && (size_t)tr->nthreads > (size_t)tr->nw / 64 + 1)
+		tr->nthreads = (int)(tr->nw / 64 + 1); /* tiny corpora: not worth it */
 	struct chgbuf mainbuf;
 	agg_init(&mainbuf);
 	if (tr->nthreads > 1) {
@@ -675,14 +720,78 @@ int wn_bpe_train(const struct wn_bpe_counts *c, const struct wn_bpe_train_opts *
 		tr->wk = wn_xcalloc((size_t)tr->nthreads, sizeof(*tr->wk));
 		for (int i = 1; i < tr->nthreads; i++) {
 			tr->wk[i].tr = tr;
-			agg_init(&tr->wk[i].out);
 			tr->wk[i].idx = i;
+			agg_init(&tr->wk[i].out);
 			if (pthread_create(&tr->wk[i].th, NULL, worker_main, &tr->wk[i])) {
+				agg_release(&tr->wk[i].out);
 				tr->nthreads = i; /* run with what we have */
 				break;
 			}
 		}
 	}
+
+	/* Initial pair counts and word lists: each thread counts a slice of
+	 * the words in its own table; the tables are then folded into the
+	 * first one (word lists moved or appended). */
+	tr->bound = wn_xmalloc(((size_t)tr->nthreads + 1) * sizeof(*tr->bound));
+	for (uint32_t w = 0, k = 0, t = 0; t <= (uint32_t)tr->nthreads; k++, w += 3 + (k <= tr->nw ? tr->sym[w] : 0)) {
+		while (t <= (uint32_t)tr->nthreads && (uint64_t)k >= (uint64_t)tr->nw * t / (uint32_t)tr->nthreads)
+			tr->bound[t++] = k >= tr->nw ? (uint32_t)at : w;
+		if (k >= tr->nw)
+			break;
+	}
+	tr->sl = wn_xcalloc((size_t)tr->nthreads, sizeof(*tr->sl));
+	tr->job = JOB_SETUP;
+	run_all(tr, &mainbuf);
+	tr->job = JOB_REWRITE;
+	tr->pt = tr->sl[0].pt;
+	tr->pp = tr->sl[0].pp;
+	for (int t = 1; t < tr->nthreads; t++) {
+		struct setup_local *L = &tr->sl[t];
+		for (size_t i = 0; i < L->pt.cap; i++) {
+			struct pent *le = &L->pt.t[i];
+			if (le->key == EMPTY_KEY)
+				continue;
+			struct pent *e = ptab_get(&tr->pt, le->key);
+			struct posl *from = &L->pp.l[le->pos];
+			e->count += le->count;
+			if (e->pos == UINT32_MAX) {
+				e->pos = pos_new(&tr->pp);
+				tr->pp.l[e->pos] = *from;
+				*from = (struct posl){ 0 };
+			} else {
+				struct posl *to = &tr->pp.l[e->pos];
+				if (to->n + from->n > to->cap) {
+					to->cap = to->n + from->n;
+					to->w = wn_xrealloc(to->w, (size_t)to->cap * sizeof(*to->w));
+				}
+				memcpy(to->w + to->n, from->w, (size_t)from->n * sizeof(*from->w));
+				to->n += from->n;
+			}
+		}
+		for (size_t i = 0; i < L->pp.n; i++)
+			free(L->pp.l[i].w);
+		free(L->pp.l);
+		free(L->pp.freel);
+		free(L->pt.t);
+	}
+	free(tr->sl);
+	free(tr->bound);
+	tr->sl = NULL;
+	tr->bound = NULL;
+	WN_GROW(tr->hp.h, tr->hp.cap, tr->pt.n);
+	for (size_t i = 0; i < tr->pt.cap; i++) {
+		struct pent *e = &tr->pt.t[i];
+		if (e->key == EMPTY_KEY)
+			continue;
+		if (e->count > 0)
+			tr->hp.h[tr->hp.n++] = (struct hent){ (uint64_t)e->count, e->key, e->pos };
+		else
+			pos_free(&tr->pp, e->pos);
+		e->pos = UINT32_MAX;
+	}
+	heap_build(&tr->hp);
+	double t_init = wn_now();
 
 	/* The merge loop. */
 	size_t mcap = 0;
@@ -729,16 +838,7 @@ int wn_bpe_train(const struct wn_bpe_counts *c, const struct wn_bpe_train_opts *
 		if (tr->nthreads > 1 && pl->n >= par_min * (size_t)tr->nthreads) {
 			par_steps++;
 			par_words += pl->n;
-			pthread_mutex_lock(&tr->mu);
-			tr->pending = tr->nthreads - 1;
-			tr->gen++;
-			pthread_cond_broadcast(&tr->go);
-			pthread_mutex_unlock(&tr->mu);
-			run_slice(tr, 0, &mainbuf);
-			pthread_mutex_lock(&tr->mu);
-			while (tr->pending)
-				pthread_cond_wait(&tr->done, &tr->mu);
-			pthread_mutex_unlock(&tr->mu);
+			run_all(tr, &mainbuf);
 			apply_changes(tr, &mainbuf, step, &touched, &ntouched, &tcap);
 			for (int i = 1; i < tr->nthreads; i++)
 				apply_changes(tr, &tr->wk[i].out, step, &touched, &ntouched, &tcap);
