@@ -36,6 +36,7 @@
 #include "hash.h"
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -45,7 +46,7 @@
 #define EMPTY_KEY UINT64_MAX
 /* Words per thread below which a merge step runs on one thread only: waking
  * threads costs more than rewriting a few hundred short words. */
-#define PAR_MIN_WORDS 512
+#define PAR_MIN_WORDS 128
 
 /* ---- pair table: pair -> weighted count, plus per-step bookkeeping ---- */
 
@@ -313,8 +314,9 @@ struct trainer {
 	struct worker *wk;
 	pthread_mutex_t mu;
 	pthread_cond_t go, done;
-	uint64_t gen;
-	int pending, stop;
+	_Atomic uint64_t gen;  /* bumped (under mu) to start a job */
+	_Atomic int pending;   /* workers still running the job */
+	_Atomic int stop;
 };
 
 static void tokmap_insert(struct trainer *tr, uint32_t id, uint64_t h);
@@ -534,22 +536,39 @@ static void run_job(struct trainer *tr, int idx, struct chgbuf *o)
 		run_slice(tr, idx, o);
 }
 
+/* Waiting: a merge step's parallel part lasts tens of microseconds, about
+ * what a futex sleep and wake-up cost, so both sides spin a little on the
+ * atomics before blocking on the condition variable. The blocking paths
+ * re-check under the mutex, so no wake-up is lost. */
+#define SPIN 4000
+
+static inline void cpu_relax(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+	__builtin_ia32_pause();
+#endif
+}
+
 /* Run tr->job on every thread (the caller's is number 0) and wait. */
 static void run_all(struct trainer *tr, struct chgbuf *mainbuf)
 {
 	if (tr->nthreads > 1) {
 		pthread_mutex_lock(&tr->mu);
-		tr->pending = tr->nthreads - 1;
-		tr->gen++;
+		atomic_store(&tr->pending, tr->nthreads - 1);
+		atomic_fetch_add(&tr->gen, 1);
 		pthread_cond_broadcast(&tr->go);
 		pthread_mutex_unlock(&tr->mu);
 	}
 	run_job(tr, 0, mainbuf);
 	if (tr->nthreads > 1) {
-		pthread_mutex_lock(&tr->mu);
-		while (tr->pending)
-			pthread_cond_wait(&tr->done, &tr->mu);
-		pthread_mutex_unlock(&tr->mu);
+		for (int i = 0; i < SPIN && atomic_load(&tr->pending); i++)
+			cpu_relax();
+		if (atomic_load(&tr->pending)) {
+			pthread_mutex_lock(&tr->mu);
+			while (atomic_load(&tr->pending))
+				pthread_cond_wait(&tr->done, &tr->mu);
+			pthread_mutex_unlock(&tr->mu);
+		}
 	}
 }
 
@@ -559,20 +578,23 @@ static void *worker_main(void *arg)
 	struct trainer *tr = wk->tr;
 	uint64_t seen = 0;
 	for (;;) {
-		pthread_mutex_lock(&tr->mu);
-		while (tr->gen == seen && !tr->stop)
-			pthread_cond_wait(&tr->go, &tr->mu);
-		if (tr->stop) {
+		for (int i = 0; i < SPIN && atomic_load(&tr->gen) == seen && !atomic_load(&tr->stop); i++)
+			cpu_relax();
+		if (atomic_load(&tr->gen) == seen && !atomic_load(&tr->stop)) {
+			pthread_mutex_lock(&tr->mu);
+			while (atomic_load(&tr->gen) == seen && !atomic_load(&tr->stop))
+				pthread_cond_wait(&tr->go, &tr->mu);
 			pthread_mutex_unlock(&tr->mu);
-			return NULL;
 		}
-		seen = tr->gen;
-		pthread_mutex_unlock(&tr->mu);
+		if (atomic_load(&tr->stop))
+			return NULL;
+		seen = atomic_load(&tr->gen);
 		run_job(tr, wk->idx, &wk->out);
-		pthread_mutex_lock(&tr->mu);
-		if (--tr->pending == 0)
+		if (atomic_fetch_sub(&tr->pending, 1) == 1) {
+			pthread_mutex_lock(&tr->mu);
 			pthread_cond_signal(&tr->done);
-		pthread_mutex_unlock(&tr->mu);
+			pthread_mutex_unlock(&tr->mu);
+		}
 	}
 }
 
@@ -867,7 +889,7 @@ int wn_bpe_train(const struct wn_bpe_counts *c, const struct wn_bpe_train_opts *
 	/* Tear down. */
 	if (tr->nthreads > 1) {
 		pthread_mutex_lock(&tr->mu);
-		tr->stop = 1;
+		atomic_store(&tr->stop, 1);
 		pthread_cond_broadcast(&tr->go);
 		pthread_mutex_unlock(&tr->mu);
 		for (int i = 1; i < tr->nthreads; i++) {
