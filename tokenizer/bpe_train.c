@@ -46,7 +46,7 @@
 #define EMPTY_KEY UINT64_MAX
 /* Words per thread below which a merge step runs on one thread only: waking
  * threads costs more than rewriting a few hundred short words. */
-#define PAR_MIN_WORDS 128
+#define PAR_MIN_WORDS 512
 
 /* ---- pair table: pair -> weighted count, plus per-step bookkeeping ---- */
 
