@@ -168,6 +168,10 @@ static struct wn_bpe_counts *count_docs(struct wn_stage *st, const struct wn_pre
 int main(int argc, char **argv)
 {
 	struct ctx x = { .vocab = 32000, .all_bytes = 1, .shard_n = 1 };
+	if (argc >= 2 && !strcmp(argv[1], "--version")) {
+		printf("winnow-bpe %s (%s)\n", WN_VERSION, WN_COMMIT);
+		return WN_EXIT_OK;
+	}
 	if (argc < 2 || (strcmp(argv[1], "train") && strcmp(argv[1], "count"))) {
 		int help = argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"));
 		fprintf(help ? stdout : stderr, "usage: winnow-bpe train -o DIR [OPTIONS] [FILE...]\n"
