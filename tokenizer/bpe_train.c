@@ -503,12 +503,23 @@ static void merge_word(struct trainer *tr, uint32_t w, struct chgbuf *o)
 	tr->sym[w] = k;
 }
 
+/* Words of a list lie anywhere in the symbol array: ask for the word a few
+ * places ahead while rewriting this one, so the cache misses overlap. */
+#define PREFETCH_AHEAD 8
+
+static void rewrite_words(struct trainer *tr, const uint32_t *w, size_t lo, size_t hi, struct chgbuf *o)
+{
+	for (size_t i = lo; i < hi; i++) {
+		if (i + PREFETCH_AHEAD < hi)
+			__builtin_prefetch(tr->sym + w[i + PREFETCH_AHEAD]);
+		merge_word(tr, w[i], o);
+	}
+}
+
 static void run_slice(struct trainer *tr, int idx, struct chgbuf *o)
 {
 	size_t n = tr->njobw, t = (size_t)tr->nthreads;
-	size_t lo = n * (size_t)idx / t, hi = n * (size_t)(idx + 1) / t;
-	for (size_t i = lo; i < hi; i++)
-		merge_word(tr, tr->jobw[i], o);
+	rewrite_words(tr, tr->jobw, n * (size_t)idx / t, n * (size_t)(idx + 1) / t, o);
 }
 
 static void setup_slice(struct trainer *tr, int idx)
@@ -606,6 +617,8 @@ static void apply_changes(struct trainer *tr, struct chgbuf *o, uint32_t step, u
 {
 	for (size_t i = 0; i < o->nused; i++) {
 		const struct aent *c = &o->t[o->used[i]];
+		if (i + PREFETCH_AHEAD < o->nused)
+			__builtin_prefetch(&tr->pt.t[phash(&tr->pt, o->t[o->used[i + PREFETCH_AHEAD]].pair)]);
 		struct pent *e = ptab_get(&tr->pt, c->pair);
 		e->count += c->delta;
 		if (!c->head)
@@ -865,8 +878,7 @@ int wn_bpe_train(const struct wn_bpe_counts *c, const struct wn_bpe_train_opts *
 			for (int i = 1; i < tr->nthreads; i++)
 				apply_changes(tr, &tr->wk[i].out, step, &touched, &ntouched, &tcap);
 		} else {
-			for (size_t i = 0; i < pl->n; i++)
-				merge_word(tr, pl->w[i], &mainbuf);
+			rewrite_words(tr, pl->w, 0, pl->n, &mainbuf);
 			apply_changes(tr, &mainbuf, step, &touched, &ntouched, &tcap);
 		}
 		pos_free(&tr->pp, top.pos);
