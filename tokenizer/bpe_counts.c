@@ -107,8 +107,11 @@ void wn_bpe_counts_add(struct wn_bpe_counts *c, const char *p, size_t n, uint64_
 
 void wn_bpe_counts_merge(struct wn_bpe_counts *dst, const struct wn_bpe_counts *src)
 {
-	for (size_t i = 0; i < src->n; i++)
+	for (size_t i = 0; i < src->n; i++) {
+		if (i + 8 < src->n) /* overlap the cache misses of the next inserts */
+			__builtin_prefetch(&dst->slot[src->e[i + 8].tag & (dst->nslot - 1)]);
 		add_tagged(dst, piece_of(src, &src->e[i]), src->e[i].len, src->e[i].tag, src->e[i].count);
+	}
 	dst->docs += src->docs;
 	dst->bytes += src->bytes;
 }
@@ -466,12 +469,27 @@ struct batch {
 	size_t n, cap;
 };
 
+/* Pieces wait in a short pipeline before they are counted: when a piece
+ * arrives its slot is prefetched, halfway through the slot is read and the
+ * entry it names prefetched, at the end it is added. A table of a million
+ * slots misses the cache on most pieces; this way the misses of several
+ * pieces overlap instead of stalling one after the other. Pieces point
+ * into the batch, which outlives the pipeline (it is drained per batch). */
+#define PIPE 8 /* power of two */
+
+struct pending {
+	const char *p;
+	uint32_t n, tag;
+};
+
 struct cworker {
 	struct wn_bpe_counter *k;
 	pthread_t th;
 	struct wn_pretok_state *ps;
 	struct wn_bpe_counts *c;
 	uint64_t skipped;
+	struct pending pipe[PIPE];
+	unsigned head, len; /* ring */
 };
 
 struct wn_bpe_counter {
@@ -488,13 +506,39 @@ struct wn_bpe_counter {
 	uint64_t docs, bytes;
 };
 
+static void pipe_drain(struct cworker *w)
+{
+	for (; w->len; w->len--, w->head = (w->head + 1) & (PIPE - 1)) {
+		const struct pending *q = &w->pipe[w->head];
+		add_tagged(w->c, q->p, q->n, q->tag, 1);
+	}
+}
+
 static int on_piece(const char *p, size_t n, void *arg)
 {
 	struct cworker *w = arg;
-	if (w->k->max_piece && n > w->k->max_piece)
+	struct wn_bpe_counts *c = w->c;
+	if (w->k->max_piece && n > w->k->max_piece) {
 		w->skipped++;
-	else
-		wn_bpe_counts_add(w->c, p, n, 1);
+		return 0;
+	}
+	if (w->len == PIPE) { /* the oldest goes in */
+		const struct pending *q = &w->pipe[w->head];
+		add_tagged(c, q->p, q->n, q->tag, 1);
+		w->head = (w->head + 1) & (PIPE - 1);
+		w->len--;
+	}
+	/* the one halfway: its slot should be in cache now; fetch its entry */
+	if (w->len >= PIPE / 2) {
+		const struct pending *q = &w->pipe[(w->head + w->len - PIPE / 2) & (PIPE - 1)];
+		uint64_t v = c->slot[q->tag & (c->nslot - 1)];
+		if (v)
+			__builtin_prefetch(&c->e[(uint32_t)v - 1]);
+	}
+	uint32_t tag = (uint32_t)(wn_hash64(p, n, HASH_SEED) >> 32);
+	__builtin_prefetch(&c->slot[tag & (c->nslot - 1)]);
+	w->pipe[(w->head + w->len) & (PIPE - 1)] = (struct pending){ p, (uint32_t)n, tag };
+	w->len++;
 	return 0;
 }
 
@@ -508,6 +552,7 @@ static void count_batch(struct cworker *w, struct batch *b)
 		wn_pretok_split_trusted(w->ps, p, b->len[i], on_piece, w, NULL, 0);
 		p += b->len[i];
 	}
+	pipe_drain(w);
 }
 
 static void batch_free(struct batch *b)
