@@ -15,8 +15,24 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #define HASH_SEED 0x9e3779b97f4a7c15ull
+
+void *wn_bpe_big_alloc(size_t n)
+{
+	const size_t huge = (size_t)2 << 20;
+	if (n < 2 * huge)
+		return wn_xmalloc(n);
+	size_t r = (n + huge - 1) & ~(huge - 1);
+	void *p = aligned_alloc(huge, r);
+	if (!p)
+		return wn_xmalloc(n);
+#ifdef MADV_HUGEPAGE
+	madvise(p, r, MADV_HUGEPAGE);
+#endif
+	return p;
+}
 
 struct wn_bpe_counts *wn_bpe_counts_new(void)
 {
@@ -42,7 +58,8 @@ static void rehash(struct wn_bpe_counts *c, size_t nslot)
 {
 	free(c->slot);
 	c->nslot = nslot;
-	c->slot = wn_xcalloc(nslot, sizeof(*c->slot));
+	c->slot = wn_bpe_big_alloc(nslot * sizeof(*c->slot));
+	memset(c->slot, 0, nslot * sizeof(*c->slot));
 	size_t mask = nslot - 1;
 	for (size_t i = 0; i < c->n; i++) {
 		size_t s = c->e[i].tag & mask;

@@ -67,6 +67,12 @@ static inline const char *wn_bpe_counts_piece(const struct wn_bpe_counts *c, siz
 /* Order of pieces in count files: memcmp, then the shorter first. */
 int wn_bpe_piece_cmp(const char *a, size_t an, const char *b, size_t bn);
 
+/* Allocate a large array that is read at random on 2 MB pages where the
+ * kernel offers them (transparent huge pages in "madvise" mode): with 4 KB
+ * pages nearly every random access is also a TLB miss. Free with free().
+ * Not zeroed. */
+void *wn_bpe_big_alloc(size_t n);
+
 /* ---- counting documents ---- */
 
 /* A pre-token counter: documents go in (copied, batched), worker threads

@@ -40,6 +40,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+
 #define PAIR(a, b) (((uint64_t)(a) << 32) | (uint32_t)(b))
 #define PAIR_A(p) ((uint32_t)((p) >> 32))
 #define PAIR_B(p) ((uint32_t)(p))
@@ -79,7 +80,7 @@ static void ptab_init(struct ptab *p, size_t cap)
 	p->cap = c;
 	p->shift = 64 - bits;
 	p->n = 0;
-	p->t = wn_xmalloc(c * sizeof(*p->t));
+	p->t = wn_bpe_big_alloc(c * sizeof(*p->t));
 	for (size_t i = 0; i < c; i++)
 		p->t[i].key = EMPTY_KEY;
 }
@@ -728,7 +729,7 @@ int wn_bpe_train(const struct wn_bpe_counts *c, const struct wn_bpe_train_opts *
 		wn_bpe_model_release(m);
 		return wn_err(err, errlen, "too many distinct pieces (%zu bytes in %zu pieces)", nsym, nw);
 	}
-	tr->sym = wn_xmalloc((nsym + 3 * nw + 1) * sizeof(*tr->sym));
+	tr->sym = wn_bpe_big_alloc((nsym + 3 * nw + 1) * sizeof(*tr->sym));
 	size_t at = 0;
 	for (size_t i = 0; i < c->n; i++) {
 		if (c->e[i].len < 2)
