@@ -36,6 +36,7 @@
 #include "hash.h"
 
 #include <pthread.h>
+#include <sched.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
@@ -314,9 +315,11 @@ struct trainer {
 	int nthreads;
 	struct worker *wk;
 	pthread_mutex_t mu;
-	pthread_cond_t go, done;
-	_Atomic uint64_t gen;  /* bumped (under mu) to start a job */
-	_Atomic int pending;   /* workers still running the job */
+	pthread_cond_t go;
+	_Atomic uint64_t gen;    /* bumped (under mu) to wake sleeping workers */
+	_Atomic uint64_t ticket; /* job generation << 40 | chunks << 20 | next chunk */
+	_Atomic uint32_t ndone;  /* chunks of the current job finished */
+	size_t chunk;            /* words per chunk (rewrite job) */
 	_Atomic int stop;
 };
 
@@ -517,10 +520,10 @@ static void rewrite_words(struct trainer *tr, const uint32_t *w, size_t lo, size
 	}
 }
 
-static void run_slice(struct trainer *tr, int idx, struct chgbuf *o)
+static void run_slice(struct trainer *tr, uint32_t chunk, struct chgbuf *o)
 {
-	size_t n = tr->njobw, t = (size_t)tr->nthreads;
-	rewrite_words(tr, tr->jobw, n * (size_t)idx / t, n * (size_t)(idx + 1) / t, o);
+	size_t lo = (size_t)chunk * tr->chunk, hi = WN_MIN(lo + tr->chunk, tr->njobw);
+	rewrite_words(tr, tr->jobw, lo, hi, o);
 }
 
 static void setup_slice(struct trainer *tr, int idx)
@@ -540,19 +543,32 @@ static void setup_slice(struct trainer *tr, int idx)
 	}
 }
 
-static void run_job(struct trainer *tr, int idx, struct chgbuf *o)
+static void run_job(struct trainer *tr, uint32_t chunk, struct chgbuf *o)
 {
 	if (tr->job == JOB_SETUP)
-		setup_slice(tr, idx);
+		setup_slice(tr, (int)chunk);
 	else
-		run_slice(tr, idx, o);
+		run_slice(tr, chunk, o);
 }
 
-/* Waiting: a merge step's parallel part lasts tens of microseconds, about
- * what a futex sleep and wake-up cost, so both sides spin a little on the
- * atomics before blocking on the condition variable. The blocking paths
- * re-check under the mutex, so no wake-up is lost. */
+/* Jobs are cut into chunks that any thread may take (the caller's too), by
+ * bumping `ticket` with a compare-and-swap that also checks the job's
+ * generation, so a thread that wakes late cannot take a chunk of the next
+ * job. On a loaded machine a worker may not get a core for milliseconds:
+ * the caller then simply takes its chunks, instead of waiting for it (what
+ * rayon's work stealing gives HF). Chunk results go to the buffer of the
+ * thread that ran them; the buffers are applied after the job, and the
+ * outcome does not depend on which thread ran what.
+ *
+ * Waiting: a merge step's parallel part lasts tens of microseconds, about
+ * what a futex sleep and wake-up cost, so idle workers spin a little on
+ * the atomics before blocking on the condition variable (the blocking path
+ * re-checks under the mutex, so no wake-up is lost); the caller spins and
+ * yields while the last chunks finish. */
 #define SPIN 4000
+#define TK_GEN(t) ((t) >> 40)
+#define TK_N(t) ((uint32_t)((t) >> 20) & 0xFFFFF)
+#define TK_NEXT(t) ((uint32_t)(t) & 0xFFFFF)
 
 static inline void cpu_relax(void)
 {
@@ -561,26 +577,40 @@ static inline void cpu_relax(void)
 #endif
 }
 
-/* Run tr->job on every thread (the caller's is number 0) and wait. */
-static void run_all(struct trainer *tr, struct chgbuf *mainbuf)
+/* Take and run chunks of job generation g until none is left. */
+static void take_chunks(struct trainer *tr, uint64_t g, struct chgbuf *o)
 {
-	if (tr->nthreads > 1) {
-		pthread_mutex_lock(&tr->mu);
-		atomic_store(&tr->pending, tr->nthreads - 1);
-		atomic_fetch_add(&tr->gen, 1);
-		pthread_cond_broadcast(&tr->go);
-		pthread_mutex_unlock(&tr->mu);
+	uint64_t t = atomic_load(&tr->ticket);
+	while (TK_GEN(t) == g && TK_NEXT(t) < TK_N(t)) {
+		if (!atomic_compare_exchange_weak(&tr->ticket, &t, t + 1))
+			continue; /* t was reloaded */
+		run_job(tr, TK_NEXT(t), o);
+		atomic_fetch_add(&tr->ndone, 1);
+		t = atomic_load(&tr->ticket);
 	}
-	run_job(tr, 0, mainbuf);
-	if (tr->nthreads > 1) {
-		for (int i = 0; i < SPIN && atomic_load(&tr->pending); i++)
+}
+
+/* Run tr->job in nchunks chunks (< 2^20) on every thread and wait. */
+static void run_all(struct trainer *tr, uint32_t nchunks, struct chgbuf *mainbuf)
+{
+	if (tr->nthreads == 1) {
+		for (uint32_t c = 0; c < nchunks; c++)
+			run_job(tr, c, mainbuf);
+		return;
+	}
+	uint64_t g = (TK_GEN(atomic_load(&tr->ticket)) + 1) & 0xFFFFFF;
+	atomic_store(&tr->ndone, 0);
+	atomic_store(&tr->ticket, g << 40 | (uint64_t)nchunks << 20);
+	pthread_mutex_lock(&tr->mu);
+	atomic_fetch_add(&tr->gen, 1);
+	pthread_cond_broadcast(&tr->go);
+	pthread_mutex_unlock(&tr->mu);
+	take_chunks(tr, g, mainbuf);
+	for (unsigned i = 0; atomic_load(&tr->ndone) < nchunks; i++) {
+		if (i < SPIN)
 			cpu_relax();
-		if (atomic_load(&tr->pending)) {
-			pthread_mutex_lock(&tr->mu);
-			while (atomic_load(&tr->pending))
-				pthread_cond_wait(&tr->done, &tr->mu);
-			pthread_mutex_unlock(&tr->mu);
-		}
+		else
+			sched_yield(); /* the thread we wait for may need this core */
 	}
 }
 
@@ -601,12 +631,7 @@ static void *worker_main(void *arg)
 		if (atomic_load(&tr->stop))
 			return NULL;
 		seen = atomic_load(&tr->gen);
-		run_job(tr, wk->idx, &wk->out);
-		if (atomic_fetch_sub(&tr->pending, 1) == 1) {
-			pthread_mutex_lock(&tr->mu);
-			pthread_cond_signal(&tr->done);
-			pthread_mutex_unlock(&tr->mu);
-		}
+		take_chunks(tr, TK_GEN(atomic_load(&tr->ticket)), &wk->out);
 	}
 }
 
@@ -752,7 +777,6 @@ int wn_bpe_train(const struct wn_bpe_counts *c, const struct wn_bpe_train_opts *
 	if (tr->nthreads > 1) {
 		pthread_mutex_init(&tr->mu, NULL);
 		pthread_cond_init(&tr->go, NULL);
-		pthread_cond_init(&tr->done, NULL);
 		tr->wk = wn_xcalloc((size_t)tr->nthreads, sizeof(*tr->wk));
 		for (int i = 1; i < tr->nthreads; i++) {
 			tr->wk[i].tr = tr;
@@ -778,7 +802,7 @@ int wn_bpe_train(const struct wn_bpe_counts *c, const struct wn_bpe_train_opts *
 	}
 	tr->sl = wn_xcalloc((size_t)tr->nthreads, sizeof(*tr->sl));
 	tr->job = JOB_SETUP;
-	run_all(tr, &mainbuf);
+	run_all(tr, (uint32_t)tr->nthreads, &mainbuf);
 	tr->job = JOB_REWRITE;
 	tr->pt = tr->sl[0].pt;
 	tr->pp = tr->sl[0].pp;
@@ -874,7 +898,8 @@ int wn_bpe_train(const struct wn_bpe_counts *c, const struct wn_bpe_train_opts *
 		if (tr->nthreads > 1 && pl->n >= par_min * (size_t)tr->nthreads) {
 			par_steps++;
 			par_words += pl->n;
-			run_all(tr, &mainbuf);
+			tr->chunk = WN_MAX((size_t)64, pl->n >> 19);
+			run_all(tr, (uint32_t)((pl->n + tr->chunk - 1) / tr->chunk), &mainbuf);
 			apply_changes(tr, &mainbuf, step, &touched, &ntouched, &tcap);
 			for (int i = 1; i < tr->nthreads; i++)
 				apply_changes(tr, &tr->wk[i].out, step, &touched, &ntouched, &tcap);
@@ -912,7 +937,6 @@ int wn_bpe_train(const struct wn_bpe_counts *c, const struct wn_bpe_train_opts *
 		free(tr->wk);
 		pthread_mutex_destroy(&tr->mu);
 		pthread_cond_destroy(&tr->go);
-		pthread_cond_destroy(&tr->done);
 	}
 	agg_release(&mainbuf);
 	free(touched);
