@@ -1,12 +1,14 @@
 /* warc.c -- streaming WARC record reader; see warc.h. */
 #include "warc.h"
 
+#include <ctype.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
 #include "buf.h"
+#include "hash.h"
 
 #define MAX_HEADER (1024 * 1024)
 
@@ -423,5 +425,36 @@ int wn_warc_next(struct wn_warc *w, struct wn_warc_rec *r, char *err, size_t err
 	r->block = base + hlen;
 	r->block_len = end - hlen;
 	w->pending = next;
+	return 1;
+}
+
+/* ---- digests ---- */
+
+int wn_warc_digest_check(const char *digest, size_t n, const void *p, size_t len)
+{
+	if (n < 6 || strncasecmp(digest, "sha1:", 5))
+		return -1;
+	digest += 5, n -= 5;
+	unsigned char h[20];
+	wn_sha1_raw(p, len, h);
+	if (n == 40) { /* some writers use hex */
+		static const char hx[] = "0123456789abcdef";
+		for (size_t i = 0; i < 20; i++)
+			if (tolower((unsigned char)digest[2 * i]) != hx[h[i] >> 4] ||
+			    tolower((unsigned char)digest[2 * i + 1]) != hx[h[i] & 15])
+				return 0;
+		return 1;
+	}
+	if (n != 32)
+		return 0;
+	/* base32 (RFC 4648): 160 bits in 32 characters of 5 bits */
+	static const char b32[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+	for (size_t i = 0; i < 32; i++) {
+		size_t bit = i * 5, byte = bit / 8, sh = bit % 8;
+		unsigned v = (unsigned)h[byte] << 8 | (byte + 1 < 20 ? h[byte + 1] : 0);
+		unsigned c = (v >> (11 - sh)) & 31;
+		if (toupper((unsigned char)digest[i]) != b32[c])
+			return 0;
+	}
 	return 1;
 }

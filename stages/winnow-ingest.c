@@ -1,0 +1,477 @@
+/*
+ * winnow-ingest -- web dump containers to JSONL records: WARC/WET (plain,
+ * gzip, zstd), MediaWiki XML exports, JSONL (passed through), tar/zip of
+ * HTML/text files. The container is detected from content (--format
+ * overrides). HTML pages become {"html": ...} records (converted to UTF-8),
+ * WET conversions and .txt members {"text": ...}, wiki articles
+ * {"wikitext": ...}. Every container record read is counted; those that
+ * yield no document are rejected under their reason. See docs/ingest.md.
+ */
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "archive_in.h"
+#include "http.h"
+#include "stage.h"
+#include "warc.h"
+#include "wikixml.h"
+
+static const char *warc_repairs[] = { "warc-bare-lf", "warc-content-length-too-large", "warc-content-length-too-small",
+				      "warc-content-length-missing", "warc-bad-trailer", "warc-bad-header-line" };
+
+struct ingest {
+	enum wn_fmt fmt;
+	const char *source_opt, *path;
+	char source[256];
+	int verify;
+	uint64_t max_bytes;
+	struct wn_recout o;
+	struct wn_buf tmp, tmp2, conv, s;
+	struct wn_utf8conv *uc;
+	uint64_t nwarc_rep[WN_ARRAY_SIZE(warc_repairs)], nhttp_rep[WN_HTTP_NREPAIRS], digests_ok, digests_unchecked;
+};
+
+static int on_option(struct wn_stage *st, int c, const char *arg)
+{
+	struct ingest *g = st->ctx;
+	char *end;
+	switch (c) {
+	case 'f':
+		if (wn_fmt_parse(arg, &g->fmt) == 0)
+			return 0;
+		fprintf(stderr, "winnow-ingest: unknown --format '%s' (auto|warc|wiki|jsonl|archive)\n", arg);
+		return -1;
+	case 's': g->source_opt = arg; return 0;
+	case 'D': g->verify = 1; return 0;
+	case 'M':
+		g->max_bytes = strtoull(arg, &end, 10);
+		if (*arg && !*end && g->max_bytes)
+			return 0;
+		fprintf(stderr, "winnow-ingest: --max-record-bytes wants a positive integer, not '%s'\n", arg);
+		return -1;
+	}
+	return -1;
+}
+
+static const struct option longopts[] = {
+	{ "format", required_argument, NULL, 'f' },
+	{ "source", required_argument, NULL, 's' },
+	{ "verify-digests", no_argument, NULL, 'D' },
+	{ "max-record-bytes", required_argument, NULL, 'M' },
+	{ 0 },
+};
+
+static const struct wn_stage_def def = {
+	.name = "ingest",
+	.summary = "Turn WARC/WET, Wikipedia XML, JSONL, tar/zip of HTML into JSONL records (html, text, wikitext).",
+	.usage = "[OPTIONS] [FILE...]",
+	.options_help = "  --format F             auto (default: from content), warc, wiki, jsonl, archive\n"
+			"  --source NAME          value of the source field (default: the file name)\n"
+			"  --verify-digests       check WARC-Block-Digest / WARC-Payload-Digest (sha1)\n"
+			"  --max-record-bytes N   largest record held in memory (default 268435456)\n",
+	.longopts = longopts,
+	.on_option = on_option,
+	.flags = WN_STAGE_RAW_INPUT,
+};
+
+/* source: --source, else the file name without directory and extensions */
+static void set_source(struct ingest *g, const char *path)
+{
+	if (g->source_opt) {
+		snprintf(g->source, sizeof g->source, "%s", g->source_opt);
+		return;
+	}
+	const char *b = strrchr(path, '/');
+	snprintf(g->source, sizeof g->source, "%s", !strcmp(path, "-") ? "stdin" : b ? b + 1 : path);
+	static const char *ext[] = { ".gz", ".zst", ".bz2", ".xz", ".warc", ".wet", ".xml", ".jsonl", ".json", ".tar", ".tgz", ".zip" };
+	for (int again = 1; again;) {
+		again = 0;
+		size_t n = strlen(g->source);
+		for (size_t i = 0; i < WN_ARRAY_SIZE(ext); i++) {
+			size_t e = strlen(ext[i]);
+			if (n > e && !strcasecmp(g->source + n - e, ext[i])) {
+				g->source[n - e] = '\0';
+				again = 1;
+				break;
+			}
+		}
+	}
+}
+
+static void begin(struct ingest *g, const char *id, size_t idn, const char *url, size_t urln)
+{
+	wn_recout_begin(&g->o, NULL);
+	wn_recout_set_str(&g->o, "id", id, idn);
+	wn_recout_set_str(&g->o, "source", g->source, strlen(g->source));
+	if (url)
+		wn_recout_set_str(&g->o, "url", url, urln);
+}
+
+static int is_blank(const char *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!isspace((unsigned char)p[i]))
+			return 0;
+	return 1;
+}
+
+/* Emit p as `field` after conversion to UTF-8 (html sniffs <meta>). */
+static void emit_payload(struct wn_stage *st, struct ingest *g, const char *field, const char *p, size_t n,
+			 const char *declared, unsigned *rep)
+{
+	const char *u;
+	size_t un;
+	char used[48];
+	wn_to_utf8(g->uc, p, n, declared, !strcmp(field, "html"), &g->conv, &u, &un, used, sizeof used, rep);
+	wn_recout_set_str(&g->o, field, u, un);
+	wn_recout_meta_str(&g->o, "charset", "utf-8", 5);
+	if (strcmp(used, "utf-8"))
+		wn_recout_meta_str(&g->o, "source_charset", used, strlen(used));
+	wn_stage_emit_rec(st, &g->o);
+}
+
+static int check_digests(struct ingest *g, const struct wn_warc_rec *r, const char *payload, size_t pn, char *why)
+{
+	size_t n;
+	const char *v = wn_warc_get(r, "WARC-Block-Digest", &n);
+	int ok = v ? wn_warc_digest_check(v, n, r->block, r->block_len) : -1;
+	if (ok == 0)
+		return snprintf(why, 64, "WARC-Block-Digest mismatch"), -1;
+	g->digests_ok += ok == 1, g->digests_unchecked += v && ok < 0;
+	v = payload ? wn_warc_get(r, "WARC-Payload-Digest", &n) : NULL;
+	ok = v ? wn_warc_digest_check(v, n, payload, pn) : -1;
+	if (ok == 0)
+		return snprintf(why, 64, "WARC-Payload-Digest mismatch"), -1;
+	g->digests_ok += ok == 1, g->digests_unchecked += v && ok < 0;
+	return 0;
+}
+
+static void warc_record(struct wn_stage *st, struct ingest *g, struct wn_warc_rec *r)
+{
+	size_t tn, idn, un = 0, dn = 0, ctn = 0;
+	const char *type = wn_warc_get(r, "WARC-Type", &tn);
+	const char *id = wn_warc_get(r, "WARC-Record-ID", &idn);
+	const char *url = wn_warc_get(r, "WARC-Target-URI", &un);
+	const char *date = wn_warc_get(r, "WARC-Date", &dn);
+	const char *ct = wn_warc_get(r, "Content-Type", &ctn);
+	char t[32] = "", where[48];
+	snprintf(t, sizeof t, "%.*s", type ? (int)WN_MIN(tn, 31) : 0, type ? type : "");
+	for (char *c = t; *c; c++)
+		*c = (char)tolower((unsigned char)*c);
+	snprintf(where, sizeof where, "offset %llu", (unsigned long long)r->offset);
+	if (url && un >= 2 && url[0] == '<' && url[un - 1] == '>') /* wget writes <uri> */
+		url++, un -= 2;
+	for (size_t i = 0; i < WN_ARRAY_SIZE(warc_repairs); i++)
+		g->nwarc_rep[i] += (r->repairs >> i) & 1;
+	if (!id) {
+		wn_buf_reset(&g->s);
+		wn_buf_addf(&g->s, "%s:%llu", g->path, (unsigned long long)r->uoffset);
+		id = g->s.data, idn = g->s.len;
+	}
+	begin(g, id, idn, url, un);
+	if (date)
+		wn_recout_meta_str(&g->o, "warc_date", date, dn);
+	wn_recout_meta_str(&g->o, "warc_file", g->path, strlen(g->path));
+	wn_recout_meta_int(&g->o, "warc_offset", (int64_t)r->offset);
+	if (!r->offset_exact)
+		wn_recout_meta_int(&g->o, "warc_uncompressed_offset", (int64_t)r->uoffset);
+	int page = !strcmp(t, "response") || !strcmp(t, "resource") || !strcmp(t, "conversion");
+	if (!page) {
+		wn_stage_reject_rec(st, NULL, *t ? t : "no-type");
+		return;
+	}
+	if (r->too_large) {
+		wn_stage_reject_rec(st, &g->o, "too-large");
+		return;
+	}
+	const char *body = r->block, *payload = r->block;
+	size_t bn = r->block_len, pn = r->block_len;
+	char mime[96] = "", why[64];
+	const char *cs = NULL;
+	struct wn_http h;
+	int http = !strcmp(t, "response") && (bn >= 5 && !memcmp(body, "HTTP/", 5));
+	if (http) {
+		if (wn_http_parse(body, bn, &h) < 0) {
+			wn_stage_bad(st, where, NULL, 0, "malformed HTTP status line in response %.*s", (int)idn, id);
+			return;
+		}
+		payload = h.body, pn = h.body_len;
+		snprintf(mime, sizeof mime, "%s", h.mime);
+		cs = h.charset;
+		wn_recout_meta_int(&g->o, "http_status", h.status);
+	} else if (ct) {
+		snprintf(mime, sizeof mime, "%.*s", (int)WN_MIN(ctn, sizeof mime - 1), ct);
+		char *semi = strchr(mime, ';');
+		if (semi)
+			*semi = '\0';
+		for (char *c = mime; *c; c++)
+			*c = (char)tolower((unsigned char)*c);
+	}
+	if (*mime)
+		wn_recout_meta_str(&g->o, "content_type", mime, strlen(mime));
+	if (g->verify && check_digests(g, r, payload, pn, why) < 0) {
+		wn_stage_bad(st, where, NULL, 0, "%s in record %.*s", why, (int)idn, id);
+		return;
+	}
+	if (!strcmp(t, "conversion")) {
+		if (is_blank(body, bn))
+			wn_stage_reject_rec(st, &g->o, "empty");
+		else
+			emit_payload(st, g, "text", body, bn, "utf-8", &(unsigned){ 0 });
+		return;
+	}
+	if (http && h.status != 200) {
+		wn_stage_reject_rec(st, &g->o, h.status >= 300 && h.status < 400 ? "redirect" : "http-status");
+		return;
+	}
+	if (http) {
+		if (wn_http_body(&h, &g->tmp, &g->tmp2, g->max_bytes, &payload, &pn) < 0) {
+			wn_stage_reject_rec(st, &g->o, "content-encoding");
+			return;
+		}
+	} else if (!strcmp(t, "response") && strcmp(mime, "text/html")) {
+		wn_stage_reject_rec(st, &g->o, "not-html"); /* dns:, ftp: ... */
+		return;
+	}
+	if (!wn_is_html(mime, payload, pn)) {
+		wn_stage_reject_rec(st, &g->o, "not-html");
+		return;
+	}
+	unsigned rep = http ? h.repairs : 0;
+	if (is_blank(payload, pn))
+		wn_stage_reject_rec(st, &g->o, "empty");
+	else
+		emit_payload(st, g, "html", payload, pn, cs, &rep);
+	for (int i = 0; i < WN_HTTP_NREPAIRS; i++)
+		g->nhttp_rep[i] += (rep >> i) & 1;
+}
+
+static void do_warc(struct wn_stage *st, struct ingest *g, struct wn_din *d)
+{
+	struct wn_warc *w = wn_warc_new(d);
+	struct wn_warc_rec r;
+	char err[512], where[48];
+	int rc;
+	wn_warc_set_max_block(w, g->max_bytes);
+	wn_warc_rec_init(&r);
+	while (!st->fatal && !st->pipe_closed && (rc = wn_warc_next(w, &r, err, sizeof err)) != 0) {
+		wn_stage_count_in(st, r.block_len);
+		snprintf(where, sizeof where, "offset %llu", (unsigned long long)r.offset);
+		if (rc < 0)
+			wn_stage_bad(st, where, NULL, 0, "damaged WARC data: %s", err);
+		else
+			warc_record(st, g, &r);
+	}
+	wn_warc_rec_release(&r);
+	wn_warc_free(w);
+}
+
+static void do_wiki(struct wn_stage *st, struct ingest *g, struct wn_din *d)
+{
+	struct wn_wiki *w = wn_wiki_new(d);
+	struct wn_wiki_page *p;
+	char err[512], where[48];
+	int rc;
+	while (!st->fatal && !st->pipe_closed && (rc = wn_wiki_next(w, &p, err, sizeof err)) != 0) {
+		if (rc < 0) {
+			wn_stage_count_in(st, 0);
+			wn_stage_bad(st, "xml", NULL, 0, "%s (the rest of the file is skipped)", err);
+			break;
+		}
+		wn_stage_count_in(st, p->text.len);
+		const char *db = wn_wiki_dbname(w);
+		wn_buf_reset(&g->s);
+		wn_buf_addf(&g->s, "%s:%s", *db ? db : g->source, p->id.data);
+		wn_buf_reset(&g->tmp);
+		wn_wiki_url(wn_wiki_base(w), p->title.data, p->title.len, &g->tmp);
+		begin(g, g->s.data, g->s.len, g->tmp.data, g->tmp.len);
+		wn_recout_meta_str(&g->o, "title", p->title.data, p->title.len);
+		int64_t pid = strtoll(p->id.data, NULL, 10);
+		wn_recout_meta_int(&g->o, "page_id", pid);
+		wn_recout_meta_str(&g->o, "timestamp", p->timestamp.data, p->timestamp.len);
+		snprintf(where, sizeof where, "line %llu", (unsigned long long)p->line);
+		if (strcmp(p->ns.data, "0")) {
+			wn_recout_meta_str(&g->o, "namespace", p->ns.data, p->ns.len);
+			wn_stage_reject_rec(st, &g->o, "namespace");
+		} else if (p->is_redirect) {
+			wn_recout_meta_str(&g->o, "redirect_to", p->redirect.data, p->redirect.len);
+			wn_stage_reject_rec(st, &g->o, "redirect");
+		} else if (is_blank(p->text.data, p->text.len)) {
+			wn_stage_reject_rec(st, &g->o, "empty");
+		} else {
+			wn_recout_set_str(&g->o, "wikitext", p->text.data, p->text.len);
+			wn_stage_emit_rec(st, &g->o);
+		}
+	}
+	wn_wiki_free(w);
+}
+
+static void do_jsonl(struct wn_stage *st, struct ingest *g, struct wn_din *d)
+{
+	struct wn_rec rec;
+	char err[256], where[48];
+	uint64_t line = 0;
+	wn_rec_init(&rec);
+	while (!st->fatal && !st->pipe_closed) {
+		size_t a = wn_din_fill(d, 1), scanned = 0;
+		const char *nl;
+		while (!(nl = memchr(wn_din_ptr(d) + scanned, '\n', a - scanned))) {
+			scanned = a;
+			size_t b = wn_din_fill(d, a * 2);
+			if (b == a)
+				break;
+			a = b;
+		}
+		if (a == 0)
+			break;
+		const char *p = wn_din_ptr(d);
+		size_t n = nl ? (size_t)(nl - p) : a;
+		line++;
+		if (!is_blank(p, n)) {
+			wn_stage_count_in(st, n);
+			snprintf(where, sizeof where, "line %llu", (unsigned long long)line);
+			if (wn_rec_parse(&rec, p, n, err, sizeof err) < 0) {
+				wn_stage_bad(st, where, p, n, "%s", err);
+			} else if (nl) {
+				wn_stage_emit(st, p, n + 1);
+			} else {
+				wn_buf_reset(&g->tmp);
+				wn_buf_add(&g->tmp, p, n);
+				wn_buf_addc(&g->tmp, '\n');
+				wn_stage_emit(st, g->tmp.data, g->tmp.len);
+			}
+		}
+		wn_din_consume(d, nl ? n + 1 : n);
+	}
+	wn_rec_release(&rec);
+}
+
+static void do_archive(struct wn_stage *st, struct ingest *g, struct wn_din *d)
+{
+	char err[512];
+	struct wn_ain *a = wn_ain_open(d, g->max_bytes, err, sizeof err);
+	if (!a) {
+		wn_stage_count_in(st, 0);
+		wn_stage_bad(st, "offset 0", NULL, 0, "%s", err);
+		return;
+	}
+	const char *base = strrchr(g->path, '/');
+	base = base ? base + 1 : g->path;
+	struct wn_ain_member m;
+	int rc;
+	while (!st->fatal && !st->pipe_closed && (rc = wn_ain_next(a, &m, err, sizeof err)) != 0) {
+		wn_stage_count_in(st, m.len);
+		if (rc < 0) {
+			wn_stage_bad(st, "archive", NULL, 0, "%s (the rest of the archive is skipped)", err);
+			break;
+		}
+		wn_buf_reset(&g->s);
+		wn_buf_addf(&g->s, "%s/%s", base, m.path);
+		begin(g, g->s.data, g->s.len, NULL, 0);
+		wn_recout_meta_str(&g->o, "archive_file", g->path, strlen(g->path));
+		wn_recout_meta_str(&g->o, "archive_member", m.path, strlen(m.path));
+		if (m.damaged) {
+			wn_stage_bad(st, m.path, NULL, 0, "%s", err);
+			continue;
+		}
+		if (m.too_large) {
+			wn_stage_reject_rec(st, &g->o, "too-large");
+			continue;
+		}
+		const char *dot = strrchr(m.path, '.'), *slash = strrchr(m.path, '/');
+		const char *ext = dot && (!slash || dot > slash) ? dot + 1 : "";
+		int html = !strcasecmp(ext, "html") || !strcasecmp(ext, "htm") || !strcasecmp(ext, "xhtml") ||
+			   !strcasecmp(ext, "shtml") || (!*ext && wn_is_html("", m.data, m.len));
+		int text = !strcasecmp(ext, "txt") || !strcasecmp(ext, "text");
+		if (!html && !text) {
+			wn_stage_reject_rec(st, &g->o, "not-html");
+		} else if (is_blank(m.data, m.len)) {
+			wn_stage_reject_rec(st, &g->o, "empty");
+		} else {
+			wn_recout_meta_str(&g->o, "content_type", html ? "text/html" : "text/plain", html ? 9 : 10);
+			unsigned rep = 0;
+			emit_payload(st, g, html ? "html" : "text", m.data, m.len, NULL, &rep);
+			g->nhttp_rep[7] += (rep >> 7) & 1;
+		}
+	}
+	wn_ain_free(a);
+}
+
+static void repairs_stats(struct wn_stage *st, struct ingest *g)
+{
+	struct wn_buf b = WN_BUF_INIT;
+	wn_buf_addc(&b, '{');
+	for (size_t i = 0; i < WN_ARRAY_SIZE(warc_repairs) + WN_HTTP_NREPAIRS; i++) {
+		int w = i < WN_ARRAY_SIZE(warc_repairs);
+		uint64_t n = w ? g->nwarc_rep[i] : g->nhttp_rep[i - WN_ARRAY_SIZE(warc_repairs)];
+		if (n)
+			wn_buf_addf(&b, "%s\"%s\":%llu", b.len > 1 ? "," : "",
+				    w ? warc_repairs[i] : wn_http_repair_name((int)(i - WN_ARRAY_SIZE(warc_repairs))),
+				    (unsigned long long)n);
+	}
+	wn_buf_addc(&b, '}');
+	wn_stage_stat_raw(st, "repairs", b.data);
+	if (g->verify) {
+		wn_stage_stat_int(st, "digests_verified", (int64_t)g->digests_ok);
+		wn_stage_stat_int(st, "digests_not_checked", (int64_t)g->digests_unchecked);
+	}
+	wn_buf_release(&b);
+}
+
+int main(int argc, char **argv)
+{
+	struct ingest g = { .max_bytes = 256u << 20 };
+	struct wn_stage st;
+	int rc = wn_stage_start(&st, &def, &g, argc, argv);
+	if (rc != WN_STAGE_RUN)
+		return rc;
+	wn_recout_init(&g.o);
+	wn_buf_init(&g.tmp);
+	wn_buf_init(&g.tmp2);
+	wn_buf_init(&g.conv);
+	wn_buf_init(&g.s);
+	g.uc = wn_utf8conv_new();
+	for (int i = 0; i < st.ninputs && !st.fatal && !st.pipe_closed; i++) {
+		char err[512];
+		st.cur_input = i;
+		g.path = st.inputs[i];
+		struct wn_din *d = wn_din_open(g.path, err, sizeof err);
+		if (!d) {
+			wn_stage_warn(&st, "%s", err);
+			st.input_errors++;
+			continue;
+		}
+		set_source(&g, g.path);
+		enum wn_fmt f = g.fmt != WN_FMT_UNKNOWN ? g.fmt : wn_din_sniff(d);
+		if (f == WN_FMT_WARC)
+			do_warc(&st, &g, d);
+		else if (f == WN_FMT_WIKI)
+			do_wiki(&st, &g, d);
+		else if (f == WN_FMT_JSONL)
+			do_jsonl(&st, &g, d);
+		else if (f == WN_FMT_ARCHIVE)
+			do_archive(&st, &g, d);
+		else if (wn_din_fill(d, 1)) {
+			wn_stage_count_in(&st, 0);
+			wn_stage_bad(&st, "offset 0", NULL, 0,
+				     "not a container winnow-ingest knows (WARC, MediaWiki XML, JSONL, tar, zip); try --format");
+		}
+		/* damage the readers did not tie to a record (e.g. after the last one) */
+		const char *msg;
+		while ((msg = wn_din_take_gap(d, UINT64_MAX)) != NULL) {
+			wn_stage_count_in(&st, 0);
+			wn_stage_bad(&st, "end", NULL, 0, "damaged input: %s", msg);
+		}
+		wn_din_free(d);
+	}
+	repairs_stats(&st, &g);
+	wn_recout_release(&g.o);
+	wn_buf_release(&g.tmp);
+	wn_buf_release(&g.tmp2);
+	wn_buf_release(&g.conv);
+	wn_buf_release(&g.s);
+	wn_utf8conv_free(g.uc);
+	return wn_stage_finish(&st);
+}
