@@ -241,13 +241,13 @@ static size_t header_end(const char *p, size_t n)
 static int damage(struct wn_warc_rec *r, char *err, size_t errlen, const char *fmt, ...) WN_PRINTF(4, 5);
 static int damage(struct wn_warc_rec *r, char *err, size_t errlen, const char *fmt, ...)
 {
+	WN_UNUSED(r);
 	va_list ap;
 	va_start(ap, fmt);
 	char msg[400];
 	vsnprintf(msg, sizeof msg, fmt, ap);
 	va_end(ap);
-	wn_err(err, errlen, "offset %llu: %s", (unsigned long long)r->offset, msg);
-	return -1;
+	return wn_err(err, errlen, "%s", msg);
 }
 
 int wn_warc_next(struct wn_warc *w, struct wn_warc_rec *r, char *err, size_t errlen)

@@ -65,7 +65,8 @@ void wn_warc_rec_init(struct wn_warc_rec *r);
 void wn_warc_rec_release(struct wn_warc_rec *r);
 
 /* Next record. Returns 1 (a record, maybe repaired), 0 at the end, or -1 on
- * damage: err holds "offset N: what" and r->offset/uoffset where it was;
+ * damage: err says what, r->offset/uoffset where it was (or, for garbage,
+ * where the skipped bytes began);
  * call again to go on. */
 int wn_warc_next(struct wn_warc *w, struct wn_warc_rec *r, char *err, size_t errlen);
 

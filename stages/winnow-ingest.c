@@ -132,20 +132,14 @@ static void emit_payload(struct wn_stage *st, struct ingest *g, const char *fiel
 	wn_stage_emit_rec(st, &g->o);
 }
 
-static int check_digests(struct ingest *g, const struct wn_warc_rec *r, const char *payload, size_t pn, char *why)
+/* One digest field against p[0..n): 0 fine (or absent/unsupported), -1 mismatch. */
+static int check_digest(struct ingest *g, const struct wn_warc_rec *r, const char *field, const char *p, size_t n)
 {
-	size_t n;
-	const char *v = wn_warc_get(r, "WARC-Block-Digest", &n);
-	int ok = v ? wn_warc_digest_check(v, n, r->block, r->block_len) : -1;
-	if (ok == 0)
-		return snprintf(why, 64, "WARC-Block-Digest mismatch"), -1;
+	size_t vn;
+	const char *v = wn_warc_get(r, field, &vn);
+	int ok = v ? wn_warc_digest_check(v, vn, p, n) : -1;
 	g->digests_ok += ok == 1, g->digests_unchecked += v && ok < 0;
-	v = payload ? wn_warc_get(r, "WARC-Payload-Digest", &n) : NULL;
-	ok = v ? wn_warc_digest_check(v, n, payload, pn) : -1;
-	if (ok == 0)
-		return snprintf(why, 64, "WARC-Payload-Digest mismatch"), -1;
-	g->digests_ok += ok == 1, g->digests_unchecked += v && ok < 0;
-	return 0;
+	return ok == 0 ? -1 : 0;
 }
 
 static void warc_record(struct wn_stage *st, struct ingest *g, struct wn_warc_rec *r)
@@ -178,6 +172,10 @@ static void warc_record(struct wn_stage *st, struct ingest *g, struct wn_warc_re
 	if (!r->offset_exact)
 		wn_recout_meta_int(&g->o, "warc_uncompressed_offset", (int64_t)r->uoffset);
 	int page = !strcmp(t, "response") || !strcmp(t, "resource") || !strcmp(t, "conversion");
+	if (g->verify && !r->too_large && check_digest(g, r, "WARC-Block-Digest", r->block, r->block_len) < 0) {
+		wn_stage_bad(st, where, NULL, 0, "WARC-Block-Digest mismatch in record %.*s", (int)idn, id);
+		return;
+	}
 	if (!page) {
 		wn_stage_reject_rec(st, NULL, *t ? t : "no-type");
 		return;
@@ -188,7 +186,7 @@ static void warc_record(struct wn_stage *st, struct ingest *g, struct wn_warc_re
 	}
 	const char *body = r->block, *payload = r->block;
 	size_t bn = r->block_len, pn = r->block_len;
-	char mime[96] = "", why[64];
+	char mime[96] = "";
 	const char *cs = NULL;
 	struct wn_http h;
 	int http = !strcmp(t, "response") && (bn >= 5 && !memcmp(body, "HTTP/", 5));
@@ -211,8 +209,8 @@ static void warc_record(struct wn_stage *st, struct ingest *g, struct wn_warc_re
 	}
 	if (*mime)
 		wn_recout_meta_str(&g->o, "content_type", mime, strlen(mime));
-	if (g->verify && check_digests(g, r, payload, pn, why) < 0) {
-		wn_stage_bad(st, where, NULL, 0, "%s in record %.*s", why, (int)idn, id);
+	if (g->verify && strcmp(t, "conversion") && check_digest(g, r, "WARC-Payload-Digest", payload, pn) < 0) {
+		wn_stage_bad(st, where, NULL, 0, "WARC-Payload-Digest mismatch in record %.*s", (int)idn, id);
 		return;
 	}
 	if (!strcmp(t, "conversion")) {
