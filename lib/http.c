@@ -28,7 +28,7 @@ static void lower_copy(char *dst, size_t cap, const char *s, size_t n, int stop_
 			break;
 		dst[k++] = (char)tolower((unsigned char)c);
 	}
-	while (k > 0 && (dst[k - 1] == ' ' || dst[k - 1] == '\t'))
+	while (k > 0 && (dst[k - 1] == ' ' || dst[k - 1] == '\t' || dst[k - 1] == '\r'))
 		k--;
 	dst[k] = '\0';
 }
@@ -108,7 +108,7 @@ int wn_http_parse(const char *p, size_t n, struct wn_http *h)
 			while (v < le && (*v == ' ' || *v == '\t'))
 				v++;
 			size_t vl = (size_t)(le - v);
-			while (vl > 0 && (v[vl - 1] == ' ' || v[vl - 1] == '\t'))
+			while (vl > 0 && (v[vl - 1] == ' ' || v[vl - 1] == '\t' || v[vl - 1] == '\r'))
 				vl--;
 			if (nl_ == 12 && !strncasecmp(s, "Content-Type", 12))
 				content_type(h, v, vl);

@@ -22,7 +22,7 @@ struct din_member {
 };
 
 struct din_gap {
-	uint64_t upos;
+	uint64_t upos, raw;
 	int reported;
 	char msg[240];
 };
@@ -109,6 +109,7 @@ static void add_gap(struct wn_din *d, const char *fmt, ...)
 	WN_GROW(d->gaps, d->gapcap, d->ngaps + 1);
 	struct din_gap *g = &d->gaps[d->ngaps++];
 	g->upos = d->win_off + d->win_len;
+	g->raw = d->member_raw;
 	g->reported = 0;
 	va_list ap;
 	va_start(ap, fmt);
@@ -124,6 +125,21 @@ static void add_member(struct wn_din *d)
 	d->mem[d->nmem].raw = raw_at(d);
 	d->member_raw = raw_at(d);
 	d->nmem++;
+}
+
+/* A member failed its check: nothing it produced can be trusted. When the
+ * consumer has not read into it yet (one member per record), drop its output
+ * and its member entry, so the damage is one clean gap before the next
+ * member. (Inside a whole-file member the output before the error stays.) */
+static void drop_member_output(struct wn_din *d)
+{
+	if (!d->nmem)
+		return;
+	uint64_t ms = d->mem[d->nmem - 1].upos;
+	if (ms < d->win_off + d->win_pos || ms < d->win_off)
+		return;
+	d->win_len = (size_t)(ms - d->win_off);
+	d->nmem--;
 }
 
 /* Skip raw bytes up to the next occurrence of magic (len 3 or 4). Returns
@@ -228,6 +244,7 @@ static void gz_step(struct wn_din *d)
 		/* Z_BUF_ERROR: no progress possible without more input; the next
 		 * step reads more or reports truncation */
 	} else {
+		drop_member_output(d);
 		add_gap(d, "corrupt gzip data in member at offset %llu: %s", (unsigned long long)d->member_raw,
 			d->zs.msg ? d->zs.msg : "inflate error");
 		d->in_member = 0;
@@ -275,6 +292,7 @@ static void zstd_step(struct wn_din *d)
 	d->raw_pos += in.pos;
 	d->win_len += out.pos;
 	if (ZSTD_isError(ret)) {
+		drop_member_output(d);
 		add_gap(d, "corrupt zstd data in frame at offset %llu: %s", (unsigned long long)d->member_raw,
 			ZSTD_getErrorName(ret));
 		ZSTD_DCtx_reset(d->zd, ZSTD_reset_session_only);
@@ -610,11 +628,13 @@ int64_t wn_din_gap_in(const struct wn_din *d, uint64_t from, uint64_t to, const 
 	return -1;
 }
 
-const char *wn_din_take_gap(struct wn_din *d, uint64_t upto)
+const char *wn_din_take_gap(struct wn_din *d, uint64_t upto, uint64_t *raw)
 {
 	for (size_t i = 0; i < d->ngaps; i++)
 		if (!d->gaps[i].reported && d->gaps[i].upos <= upto) {
 			d->gaps[i].reported = 1;
+			if (raw)
+				*raw = d->gaps[i].raw;
 			return d->gaps[i].msg;
 		}
 	return NULL;

@@ -73,8 +73,9 @@ void wn_din_forget(struct wn_din *d, uint64_t upos);
  * stream. *msg receives the damage message. */
 int64_t wn_din_gap_in(const struct wn_din *d, uint64_t from, uint64_t to, const char **msg);
 /* Mark and return the first gap at a position <= upto not yet reported
- * (NULL when none): consumers report each damage once. */
-const char *wn_din_take_gap(struct wn_din *d, uint64_t upto);
+ * (NULL when none): consumers report each damage once. *raw (may be NULL)
+ * receives the file offset of the member where the damage was. */
+const char *wn_din_take_gap(struct wn_din *d, uint64_t upto, uint64_t *raw);
 /* Number of damage events so far. */
 uint64_t wn_din_damage_count(const struct wn_din *d);
 

@@ -176,7 +176,7 @@ static void parse_header(struct wn_warc *w, struct wn_warc_rec *r, const char *p
 				while (v < le && (*v == ' ' || *v == '\t'))
 					v++;
 				const char *ve = le;
-				while (ve > v && (ve[-1] == ' ' || ve[-1] == '\t'))
+				while (ve > v && (ve[-1] == ' ' || ve[-1] == '\t' || ve[-1] == '\r'))
 					ve--;
 				WN_GROW(w->fo, w->focap, w->nfo + 1);
 				struct fld_off *f = &w->fo[w->nfo++];
@@ -278,15 +278,18 @@ int wn_warc_next(struct wn_warc *w, struct wn_warc_rec *r, char *err, size_t err
 	r->uoffset = start;
 	r->offset = wn_din_member_offset(d, start, &r->offset_exact);
 	wn_din_forget(d, start);
-	const char *gap = wn_din_take_gap(d, start);
+	const char *gap = wn_din_take_gap(d, start, &r->offset);
 	if (gap)
 		return wn_err(err, errlen, "%s", gap);
 	size_t a = wn_din_fill(d, 8);
+	/* decoding may have found damage just before this record */
+	if ((gap = wn_din_take_gap(d, start, &r->offset)) != NULL)
+		return wn_err(err, errlen, "%s", gap);
 	if (a == 0)
 		return 0;
 	if (!is_warc_start(wn_din_ptr(d), a)) {
 		uint64_t n = skip_garbage(d);
-		gap = wn_din_take_gap(d, wn_din_pos(d));
+		gap = wn_din_take_gap(d, wn_din_pos(d), NULL);
 		if (gap)
 			return damage(r, err, errlen, "%llu bytes that are not a WARC record skipped (%s)",
 				      (unsigned long long)n, gap);
@@ -309,7 +312,7 @@ int wn_warc_next(struct wn_warc *w, struct wn_warc_rec *r, char *err, size_t err
 		int64_t g = wn_din_gap_in(d, start, start + a + 1, &gap);
 		wn_din_consume(d, a);
 		if (g >= 0)
-			wn_din_take_gap(d, (uint64_t)g);
+			wn_din_take_gap(d, (uint64_t)g, NULL);
 		return damage(r, err, errlen, "record header cut short%s%s", g >= 0 ? ": " : " by the end of the input",
 			      g >= 0 ? gap : "");
 	}
@@ -320,7 +323,7 @@ int wn_warc_next(struct wn_warc *w, struct wn_warc_rec *r, char *err, size_t err
 	r->declared_len = cl;
 	int64_t g = wn_din_gap_in(d, start, start + hlen, &gap);
 	if (g >= 0) {
-		wn_din_take_gap(d, (uint64_t)g);
+		wn_din_take_gap(d, (uint64_t)g, NULL);
 		wn_din_consume(d, (size_t)((uint64_t)g - start));
 		return damage(r, err, errlen, "record header damaged: %s", gap);
 	}
@@ -344,7 +347,7 @@ int wn_warc_next(struct wn_warc *w, struct wn_warc_rec *r, char *err, size_t err
 		g = wn_din_gap_in(d, start, wn_din_pos(d) + 1, &gap);
 		if (left || g >= 0) {
 			if (g >= 0)
-				wn_din_take_gap(d, (uint64_t)g);
+				wn_din_take_gap(d, (uint64_t)g, NULL);
 			return damage(r, err, errlen, "oversized record cut short%s%s", g >= 0 ? ": " : "", g >= 0 ? gap : "");
 		}
 		return 1;
@@ -368,6 +371,12 @@ int wn_warc_next(struct wn_warc *w, struct wn_warc_rec *r, char *err, size_t err
 				next = be;
 			}
 		}
+		if (!end && a >= be + 4 && !memcmp(p + be, "\r\n\r\n", 4)) {
+			/* a proper trailer: the length is right and whatever follows
+			 * is garbage between records, reported by the next call */
+			end = be;
+			next = be;
+		}
 		if (!end) {
 			/* Content-Length disagrees with the data: re-cut at the next record header */
 			int64_t at = find_warc_line(p, hlen, WN_MIN(a, be));
@@ -379,7 +388,7 @@ int wn_warc_next(struct wn_warc *w, struct wn_warc_rec *r, char *err, size_t err
 				g = wn_din_gap_in(d, start, start + a + 1, &gap);
 				wn_din_consume(d, a);
 				if (g >= 0) {
-					wn_din_take_gap(d, (uint64_t)g);
+					wn_din_take_gap(d, (uint64_t)g, NULL);
 					return damage(r, err, errlen, "record cut short after %zu of %lld block bytes: %s",
 						      a - hlen, (long long)cl, gap);
 				}
@@ -414,7 +423,7 @@ int wn_warc_next(struct wn_warc *w, struct wn_warc_rec *r, char *err, size_t err
 	}
 	g = wn_din_gap_in(d, start, start + end, &gap);
 	if (g >= 0) {
-		wn_din_take_gap(d, (uint64_t)g);
+		wn_din_take_gap(d, (uint64_t)g, NULL);
 		wn_din_consume(d, (size_t)((uint64_t)g - start));
 		return damage(r, err, errlen, "record cut short after %llu of %lld block bytes: %s",
 			      (unsigned long long)((uint64_t)g - start) - WN_MIN(hlen, (size_t)((uint64_t)g - start)),
@@ -444,6 +453,25 @@ int wn_warc_digest_check(const char *digest, size_t n, const void *p, size_t len
 			    tolower((unsigned char)digest[2 * i + 1]) != hx[h[i] & 15])
 				return 0;
 		return 1;
+	}
+	if (n == 28 || n == 27) { /* base64, as some tools write it */
+		static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+		unsigned char got[21];
+		size_t k = 0;
+		uint32_t acc = 0;
+		int bits = 0;
+		for (size_t i = 0; i < n && digest[i] != '='; i++) {
+			const char *c = memchr(b64, digest[i], 64);
+			if (!c)
+				return 0;
+			acc = acc << 6 | (uint32_t)(c - b64);
+			bits += 6;
+			if (bits >= 8 && k < sizeof got) {
+				bits -= 8;
+				got[k++] = (unsigned char)(acc >> bits);
+			}
+		}
+		return k == 20 && !memcmp(got, h, 20);
 	}
 	if (n != 32)
 		return 0;

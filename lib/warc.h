@@ -77,7 +77,7 @@ const char *wn_warc_get(const struct wn_warc_rec *r, const char *name, size_t *l
 int wn_warc_is(const struct wn_warc_rec *r, const char *name, const char *val);
 
 /* Check a WARC-Block-Digest / WARC-Payload-Digest value ("sha1:" and base32,
- * or hex) against p[0..len). Returns 1 match, 0 mismatch, -1 when the
+ * hex or base64) against p[0..len). Returns 1 match, 0 mismatch, -1 when the
  * algorithm is not sha1 (not checked). */
 int wn_warc_digest_check(const char *digest, size_t n, const void *p, size_t len);
 

@@ -458,9 +458,12 @@ int main(int argc, char **argv)
 		}
 		/* damage the readers did not tie to a record (e.g. after the last one) */
 		const char *msg;
-		while ((msg = wn_din_take_gap(d, UINT64_MAX)) != NULL) {
+		uint64_t off;
+		while ((msg = wn_din_take_gap(d, UINT64_MAX, &off)) != NULL) {
+			char where[48];
+			snprintf(where, sizeof where, "offset %llu", (unsigned long long)off);
 			wn_stage_count_in(&st, 0);
-			wn_stage_bad(&st, "end", NULL, 0, "damaged input: %s", msg);
+			wn_stage_bad(&st, where, NULL, 0, "damaged input: %s", msg);
 		}
 		wn_din_free(d);
 	}
