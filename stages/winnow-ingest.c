@@ -356,7 +356,7 @@ static void do_archive(struct wn_stage *st, struct ingest *g, struct wn_din *d)
 		return;
 	}
 	const char *base = strrchr(g->path, '/');
-	base = base ? base + 1 : g->path;
+	base = base ? base + 1 : !strcmp(g->path, "-") ? "stdin" : g->path;
 	struct wn_ain_member m;
 	int rc;
 	while (!st->fatal && !st->pipe_closed && (rc = wn_ain_next(a, &m, err, sizeof err)) != 0) {
