@@ -30,7 +30,7 @@ struct ingest {
 	struct wn_recout o;
 	struct wn_buf tmp, tmp2, conv, s;
 	struct wn_utf8conv *uc;
-	uint64_t nwarc_rep[WN_ARRAY_SIZE(warc_repairs)], nhttp_rep[WN_HTTP_NREPAIRS], digests_ok, digests_unchecked;
+	uint64_t nwarc_rep[WN_ARRAY_SIZE(warc_repairs)], nhttp_rep[WN_HTTP_NREPAIRS], digests_ok, digests_unchecked, nhttp_status_missing;
 };
 
 static int on_option(struct wn_stage *st, int c, const char *arg)
@@ -189,17 +189,24 @@ static void warc_record(struct wn_stage *st, struct ingest *g, struct wn_warc_re
 	char mime[96] = "";
 	const char *cs = NULL;
 	struct wn_http h;
-	int http = !strcmp(t, "response") && (bn >= 5 && !memcmp(body, "HTTP/", 5));
-	if (http) {
-		if (wn_http_parse(body, bn, &h) < 0) {
+	int http = !strcmp(t, "response") && ((ct && ctn >= 16 && !strncasecmp(ct, "application/http", 16)) ||
+						wn_http_parse(body, bn, &h) == 0);
+	if (http && wn_http_parse(body, bn, &h) < 0) {
+		/* application/http without a status line: an HTTP/0.9 page is still a page */
+		http = 0;
+		snprintf(mime, sizeof mime, "%s", wn_is_html("", body, bn) ? "text/html" : "");
+		if (!*mime) {
 			wn_stage_bad(st, where, NULL, 0, "malformed HTTP status line in response %.*s", (int)idn, id);
 			return;
 		}
+		g->nhttp_status_missing++;
+	}
+	if (http) {
 		payload = h.body, pn = h.body_len;
 		snprintf(mime, sizeof mime, "%s", h.mime);
 		cs = h.charset;
 		wn_recout_meta_int(&g->o, "http_status", h.status);
-	} else if (ct) {
+	} else if (ct && !*mime) {
 		snprintf(mime, sizeof mime, "%.*s", (int)WN_MIN(ctn, sizeof mime - 1), ct);
 		char *semi = strchr(mime, ';');
 		if (semi)
@@ -409,6 +416,9 @@ static void repairs_stats(struct wn_stage *st, struct ingest *g)
 				    w ? warc_repairs[i] : wn_http_repair_name((int)(i - WN_ARRAY_SIZE(warc_repairs))),
 				    (unsigned long long)n);
 	}
+	if (g->nhttp_status_missing)
+		wn_buf_addf(&b, "%s\"http-missing-status-line\":%llu", b.len > 1 ? "," : "",
+			    (unsigned long long)g->nhttp_status_missing);
 	wn_buf_addc(&b, '}');
 	wn_stage_stat_raw(st, "repairs", b.data);
 	if (g->verify) {
