@@ -1,11 +1,13 @@
 /* archive_in.c -- tar/zip members through libarchive; see archive_in.h. */
 #include "archive_in.h"
+#include "http.h"
 
 #include <archive.h>
 #include <archive_entry.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 struct wn_ain {
 	struct wn_din *d;
@@ -110,4 +112,16 @@ int wn_ain_next(struct wn_ain *a, struct wn_ain_member *m, char *err, size_t err
 		m->len = a->data.len;
 		return 1;
 	}
+}
+
+int wn_ain_member_kind(const struct wn_ain_member *m)
+{
+	const char *dot = strrchr(m->path, '.'), *slash = strrchr(m->path, '/');
+	const char *ext = dot && (!slash || dot > slash) ? dot + 1 : "";
+	if (!strcasecmp(ext, "html") || !strcasecmp(ext, "htm") || !strcasecmp(ext, "xhtml") ||
+	    !strcasecmp(ext, "shtml") || (!*ext && m->data && wn_is_html("", m->data, m->len)))
+		return 'h';
+	if (!strcasecmp(ext, "txt") || !strcasecmp(ext, "text"))
+		return 't';
+	return 0;
 }

@@ -32,6 +32,9 @@ void wn_ain_free(struct wn_ain *a);
  * other special members are skipped silently: they are not documents.
  * A member whose data is damaged comes back with damaged set and err filled. */
 int wn_ain_next(struct wn_ain *a, struct wn_ain_member *m, char *err, size_t errlen);
+/* What a member holds, from its extension (.html/.htm/.xhtml/.shtml,
+ * .txt/.text), else sniffed when it has none: 'h' HTML, 't' text, 0 other. */
+int wn_ain_member_kind(const struct wn_ain_member *m);
 /* Name of the archive format once reading started ("POSIX ustar format", "ZIP 2.0 ..."). */
 const char *wn_ain_format(const struct wn_ain *a);
 

@@ -9,6 +9,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 #include <zlib.h>
 #include <zstd.h>
@@ -55,6 +56,7 @@ struct wn_din {
 	struct din_gap *gaps;
 	size_t ngaps, gapcap;
 	uint64_t damage;
+	size_t pending_line; /* bytes of the last getline to consume */
 };
 
 /* ---- raw layer ---- */
@@ -663,6 +665,49 @@ ssize_t wn_din_raw_chunk(struct wn_din *d, const void **p)
 		d->raw_len = (size_t)n;
 		d->raw_pos = (size_t)n;
 		return n;
+	}
+}
+
+int wn_din_getline(struct wn_din *d, const char **line, size_t *len)
+{
+	if (d->pending_line) {
+		wn_din_consume(d, d->pending_line);
+		d->pending_line = 0;
+	}
+	size_t a = wn_din_fill(d, 1), scanned = 0;
+	const char *nl;
+	while (!(nl = memchr(wn_din_ptr(d) + scanned, '\n', a - scanned))) {
+		scanned = a;
+		size_t b = wn_din_fill(d, a * 2); /* doubling: long lines cost O(n) */
+		if (b == a)
+			break;
+		a = b;
+	}
+	if (a == 0)
+		return 0;
+	*line = wn_din_ptr(d);
+	*len = nl ? (size_t)(nl - *line) : a;
+	d->pending_line = nl ? *len + 1 : *len;
+	return 1;
+}
+
+void wn_source_name(const char *path, char *out, size_t cap)
+{
+	const char *b = strrchr(path, '/');
+	snprintf(out, cap, "%s", !strcmp(path, "-") ? "stdin" : b ? b + 1 : path);
+	static const char *ext[] = { ".gz", ".zst", ".bz2", ".xz", ".warc", ".wet", ".xml", ".jsonl", ".json",
+				     ".tar", ".tgz", ".zip" };
+	for (int again = 1; again;) {
+		again = 0;
+		size_t n = strlen(out);
+		for (size_t i = 0; i < WN_ARRAY_SIZE(ext); i++) {
+			size_t e = strlen(ext[i]);
+			if (n > e && !strcasecmp(out + n - e, ext[i])) {
+				out[n - e] = '\0';
+				again = 1;
+				break;
+			}
+		}
 	}
 }
 

@@ -84,6 +84,14 @@ uint64_t wn_din_damage_count(const struct wn_din *d);
  * length of the next chunk at *p, 0 at end, -1 on a read error. */
 ssize_t wn_din_raw_chunk(struct wn_din *d, const void **p);
 
+/* Next line (without its '\n'; a last line without one is a line too).
+ * *line stays valid until the next call that reads. Returns 1, 0 at end. */
+int wn_din_getline(struct wn_din *d, const char **line, size_t *len);
+
+/* A record source name from a file path: the base name without
+ * compression and container extensions ("cc/x.warc.gz" -> "x"; "-" -> "stdin"). */
+void wn_source_name(const char *path, char *out, size_t cap);
+
 /* Format of a decompressed prefix p[0..n). */
 enum wn_fmt wn_sniff_format(const char *p, size_t n);
 const char *wn_fmt_name(enum wn_fmt f);

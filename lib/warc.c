@@ -9,6 +9,7 @@
 
 #include "buf.h"
 #include "hash.h"
+#include "http.h"
 
 #define MAX_HEADER (1024 * 1024)
 
@@ -485,4 +486,95 @@ int wn_warc_digest_check(const char *digest, size_t n, const void *p, size_t len
 			return 0;
 	}
 	return 1;
+}
+
+/* ---- the document in a record ---- */
+
+static int blank(const char *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!isspace((unsigned char)p[i]))
+			return 0;
+	return 1;
+}
+
+static void reject(struct wn_warc_doc *doc, const char *reason)
+{
+	doc->kind = WN_DOC_REJECT;
+	doc->reason = reason;
+}
+
+void wn_warc_doc(const struct wn_warc_rec *r, struct wn_buf *t1, struct wn_buf *t2, size_t max_out,
+		 struct wn_warc_doc *doc)
+{
+	memset(doc, 0, sizeof *doc);
+	size_t tn, ctn;
+	const char *t = wn_warc_get(r, "WARC-Type", &tn);
+	const char *ct = wn_warc_get(r, "Content-Type", &ctn);
+	snprintf(doc->type, sizeof doc->type, "%.*s", t ? (int)WN_MIN(tn, sizeof doc->type - 1) : 0, t ? t : "");
+	for (char *c = doc->type; *c; c++)
+		*c = (char)tolower((unsigned char)*c);
+	int response = !strcmp(doc->type, "response"), conversion = !strcmp(doc->type, "conversion");
+	doc->has_page = response || conversion || !strcmp(doc->type, "resource");
+	if (!doc->has_page)
+		return reject(doc, *doc->type ? doc->type : "no-type");
+	if (r->too_large)
+		return reject(doc, "too-large");
+	const char *body = r->block;
+	size_t bn = r->block_len;
+	struct wn_http h;
+	int http = response && ((ct && ctn >= 16 && !strncasecmp(ct, "application/http", 16)) ||
+				wn_http_parse(body, bn, &h) == 0);
+	if (http && wn_http_parse(body, bn, &h) < 0) {
+		/* application/http without a status line: an HTTP/0.9 page is still a page */
+		http = 0;
+		if (!wn_is_html("", body, bn)) {
+			doc->kind = WN_DOC_BAD;
+			doc->reason = "malformed HTTP status line";
+			return;
+		}
+		doc->no_status_line = 1;
+		snprintf(doc->mime, sizeof doc->mime, "text/html");
+	}
+	doc->stored = body, doc->stored_len = bn;
+	if (http) {
+		doc->stored = h.body, doc->stored_len = h.body_len;
+		snprintf(doc->mime, sizeof doc->mime, "%s", h.mime);
+		snprintf(doc->charset, sizeof doc->charset, "%s", h.charset);
+		doc->http_status = h.status;
+	} else if (ct && !*doc->mime) {
+		snprintf(doc->mime, sizeof doc->mime, "%.*s", (int)WN_MIN(ctn, sizeof doc->mime - 1), ct);
+		char *semi = strchr(doc->mime, ';');
+		if (semi)
+			*semi = '\0';
+		for (char *c = doc->mime; *c; c++)
+			*c = (char)tolower((unsigned char)*c);
+	}
+	if (conversion) {
+		doc->stored = NULL;
+		doc->payload = body, doc->payload_len = bn;
+		snprintf(doc->charset, sizeof doc->charset, "utf-8");
+		if (blank(body, bn))
+			return reject(doc, "empty");
+		doc->kind = WN_DOC_TEXT;
+		return;
+	}
+	if (http && h.status != 200)
+		return reject(doc, h.status >= 300 && h.status < 400 ? "redirect" : "http-status");
+	const char *p = body;
+	size_t pn = bn;
+	if (http) {
+		int rc = wn_http_body(&h, t1, t2, max_out, &p, &pn);
+		doc->http_repairs = h.repairs;
+		if (rc < 0)
+			return reject(doc, "content-encoding");
+	} else if (response && strcmp(doc->mime, "text/html")) {
+		return reject(doc, "not-html"); /* dns:, ftp: ... */
+	}
+	doc->payload = p, doc->payload_len = pn;
+	if (!wn_is_html(doc->mime, p, pn))
+		return reject(doc, "not-html");
+	if (blank(p, pn))
+		return reject(doc, "empty");
+	doc->kind = WN_DOC_HTML;
 }

@@ -23,6 +23,7 @@
 #ifndef WN_WARC_H
 #define WN_WARC_H
 
+#include "buf.h"
 #include "sniff.h"
 
 struct wn_warc_field {
@@ -80,5 +81,34 @@ int wn_warc_is(const struct wn_warc_rec *r, const char *name, const char *val);
  * hex or base64) against p[0..len). Returns 1 match, 0 mismatch, -1 when the
  * algorithm is not sha1 (not checked). */
 int wn_warc_digest_check(const char *digest, size_t n, const void *p, size_t len);
+
+/* ---- what document a record holds (winnow-ingest's decision) ---- */
+
+enum wn_warc_kind { WN_DOC_HTML, WN_DOC_TEXT, WN_DOC_REJECT, WN_DOC_BAD };
+
+struct wn_warc_doc {
+	enum wn_warc_kind kind;
+	const char *reason;   /* REJECT: "request", "not-html", "redirect", ...; BAD: a message */
+	int has_page;         /* the record carried a page (response, resource, conversion) */
+	char type[32];        /* WARC-Type, lowercased ("" when absent) */
+	char mime[96];        /* payload type, lowercased, no parameters ("" unknown) */
+	char charset[48];     /* declared charset (HTTP header; "utf-8" for WET), "" when none */
+	int http_status;      /* 0 when the record holds no HTTP response */
+	unsigned http_repairs; /* WN_HTTP_REPAIR_* */
+	int no_status_line;   /* application/http block without one, kept as HTML */
+	const char *stored;   /* payload as stored (for WARC-Payload-Digest), NULL if none */
+	size_t stored_len;
+	const char *payload;  /* HTML / text, decoded (chunking, compression); charset not applied */
+	size_t payload_len;
+};
+
+/* Decide what record r yields: a page's HTML (response 200 or resource of
+ * an HTML type), WET text (conversion), or a rejection with its reason
+ * (request, metadata, warcinfo, revisit, ..., redirect for 3xx, http-status,
+ * not-html, empty, content-encoding, too-large), or BAD for a response whose
+ * HTTP status line is malformed. t1/t2 are scratch buffers the payload may
+ * point into; max_out caps decoded bodies. */
+void wn_warc_doc(const struct wn_warc_rec *r, struct wn_buf *t1, struct wn_buf *t2, size_t max_out,
+		 struct wn_warc_doc *doc);
 
 #endif

@@ -76,30 +76,6 @@ static const struct wn_stage_def def = {
 	.flags = WN_STAGE_RAW_INPUT,
 };
 
-/* source: --source, else the file name without directory and extensions */
-static void set_source(struct ingest *g, const char *path)
-{
-	if (g->source_opt) {
-		snprintf(g->source, sizeof g->source, "%s", g->source_opt);
-		return;
-	}
-	const char *b = strrchr(path, '/');
-	snprintf(g->source, sizeof g->source, "%s", !strcmp(path, "-") ? "stdin" : b ? b + 1 : path);
-	static const char *ext[] = { ".gz", ".zst", ".bz2", ".xz", ".warc", ".wet", ".xml", ".jsonl", ".json", ".tar", ".tgz", ".zip" };
-	for (int again = 1; again;) {
-		again = 0;
-		size_t n = strlen(g->source);
-		for (size_t i = 0; i < WN_ARRAY_SIZE(ext); i++) {
-			size_t e = strlen(ext[i]);
-			if (n > e && !strcasecmp(g->source + n - e, ext[i])) {
-				g->source[n - e] = '\0';
-				again = 1;
-				break;
-			}
-		}
-	}
-}
-
 static void begin(struct ingest *g, const char *id, size_t idn, const char *url, size_t urln)
 {
 	wn_recout_begin(&g->o, NULL);
@@ -144,16 +120,11 @@ static int check_digest(struct ingest *g, const struct wn_warc_rec *r, const cha
 
 static void warc_record(struct wn_stage *st, struct ingest *g, struct wn_warc_rec *r)
 {
-	size_t tn, idn, un = 0, dn = 0, ctn = 0;
-	const char *type = wn_warc_get(r, "WARC-Type", &tn);
+	size_t idn, un = 0, dn = 0;
 	const char *id = wn_warc_get(r, "WARC-Record-ID", &idn);
 	const char *url = wn_warc_get(r, "WARC-Target-URI", &un);
 	const char *date = wn_warc_get(r, "WARC-Date", &dn);
-	const char *ct = wn_warc_get(r, "Content-Type", &ctn);
-	char t[32] = "", where[48];
-	snprintf(t, sizeof t, "%.*s", type ? (int)WN_MIN(tn, 31) : 0, type ? type : "");
-	for (char *c = t; *c; c++)
-		*c = (char)tolower((unsigned char)*c);
+	char where[48];
 	snprintf(where, sizeof where, "offset %llu", (unsigned long long)r->offset);
 	if (url && un >= 2 && url[0] == '<' && url[un - 1] == '>') /* wget writes <uri> */
 		url++, un -= 2;
@@ -164,6 +135,24 @@ static void warc_record(struct wn_stage *st, struct ingest *g, struct wn_warc_re
 		wn_buf_addf(&g->s, "%s:%llu", g->path, (unsigned long long)r->uoffset);
 		id = g->s.data, idn = g->s.len;
 	}
+	if (g->verify && !r->too_large && check_digest(g, r, "WARC-Block-Digest", r->block, r->block_len) < 0) {
+		wn_stage_bad(st, where, NULL, 0, "WARC-Block-Digest mismatch in record %.*s", (int)idn, id);
+		return;
+	}
+	struct wn_warc_doc doc;
+	wn_warc_doc(r, &g->tmp, &g->tmp2, g->max_bytes, &doc);
+	if (!doc.has_page) {
+		wn_stage_reject_rec(st, NULL, doc.reason);
+		return;
+	}
+	if (doc.kind == WN_DOC_BAD) {
+		wn_stage_bad(st, where, NULL, 0, "%s in record %.*s", doc.reason, (int)idn, id);
+		return;
+	}
+	if (g->verify && doc.stored && check_digest(g, r, "WARC-Payload-Digest", doc.stored, doc.stored_len) < 0) {
+		wn_stage_bad(st, where, NULL, 0, "WARC-Payload-Digest mismatch in record %.*s", (int)idn, id);
+		return;
+	}
 	begin(g, id, idn, url, un);
 	if (date)
 		wn_recout_meta_str(&g->o, "warc_date", date, dn);
@@ -171,84 +160,17 @@ static void warc_record(struct wn_stage *st, struct ingest *g, struct wn_warc_re
 	wn_recout_meta_int(&g->o, "warc_offset", (int64_t)r->offset);
 	if (!r->offset_exact)
 		wn_recout_meta_int(&g->o, "warc_uncompressed_offset", (int64_t)r->uoffset);
-	int page = !strcmp(t, "response") || !strcmp(t, "resource") || !strcmp(t, "conversion");
-	if (g->verify && !r->too_large && check_digest(g, r, "WARC-Block-Digest", r->block, r->block_len) < 0) {
-		wn_stage_bad(st, where, NULL, 0, "WARC-Block-Digest mismatch in record %.*s", (int)idn, id);
-		return;
-	}
-	if (!page) {
-		wn_stage_reject_rec(st, NULL, *t ? t : "no-type");
-		return;
-	}
-	if (r->too_large) {
-		wn_stage_reject_rec(st, &g->o, "too-large");
-		return;
-	}
-	const char *body = r->block, *payload = r->block;
-	size_t bn = r->block_len, pn = r->block_len;
-	char mime[96] = "";
-	const char *cs = NULL;
-	struct wn_http h;
-	int http = !strcmp(t, "response") && ((ct && ctn >= 16 && !strncasecmp(ct, "application/http", 16)) ||
-						wn_http_parse(body, bn, &h) == 0);
-	if (http && wn_http_parse(body, bn, &h) < 0) {
-		/* application/http without a status line: an HTTP/0.9 page is still a page */
-		http = 0;
-		snprintf(mime, sizeof mime, "%s", wn_is_html("", body, bn) ? "text/html" : "");
-		if (!*mime) {
-			wn_stage_bad(st, where, NULL, 0, "malformed HTTP status line in response %.*s", (int)idn, id);
-			return;
-		}
-		g->nhttp_status_missing++;
-	}
-	if (http) {
-		payload = h.body, pn = h.body_len;
-		snprintf(mime, sizeof mime, "%s", h.mime);
-		cs = h.charset;
-		wn_recout_meta_int(&g->o, "http_status", h.status);
-	} else if (ct && !*mime) {
-		snprintf(mime, sizeof mime, "%.*s", (int)WN_MIN(ctn, sizeof mime - 1), ct);
-		char *semi = strchr(mime, ';');
-		if (semi)
-			*semi = '\0';
-		for (char *c = mime; *c; c++)
-			*c = (char)tolower((unsigned char)*c);
-	}
-	if (*mime)
-		wn_recout_meta_str(&g->o, "content_type", mime, strlen(mime));
-	if (g->verify && strcmp(t, "conversion") && check_digest(g, r, "WARC-Payload-Digest", payload, pn) < 0) {
-		wn_stage_bad(st, where, NULL, 0, "WARC-Payload-Digest mismatch in record %.*s", (int)idn, id);
-		return;
-	}
-	if (!strcmp(t, "conversion")) {
-		if (is_blank(body, bn))
-			wn_stage_reject_rec(st, &g->o, "empty");
-		else
-			emit_payload(st, g, "text", body, bn, "utf-8", &(unsigned){ 0 });
-		return;
-	}
-	if (http && h.status != 200) {
-		wn_stage_reject_rec(st, &g->o, h.status >= 300 && h.status < 400 ? "redirect" : "http-status");
-		return;
-	}
-	if (http) {
-		if (wn_http_body(&h, &g->tmp, &g->tmp2, g->max_bytes, &payload, &pn) < 0) {
-			wn_stage_reject_rec(st, &g->o, "content-encoding");
-			return;
-		}
-	} else if (!strcmp(t, "response") && strcmp(mime, "text/html")) {
-		wn_stage_reject_rec(st, &g->o, "not-html"); /* dns:, ftp: ... */
-		return;
-	}
-	if (!wn_is_html(mime, payload, pn)) {
-		wn_stage_reject_rec(st, &g->o, "not-html");
-		return;
-	}
-	unsigned rep = http ? h.repairs : 0;
-	if (is_blank(payload, pn))
-		wn_stage_reject_rec(st, &g->o, "empty");
+	if (doc.http_status)
+		wn_recout_meta_int(&g->o, "http_status", doc.http_status);
+	if (*doc.mime)
+		wn_recout_meta_str(&g->o, "content_type", doc.mime, strlen(doc.mime));
+	unsigned rep = doc.http_repairs;
+	g->nhttp_status_missing += doc.no_status_line;
+	if (doc.kind == WN_DOC_REJECT)
+		wn_stage_reject_rec(st, &g->o, doc.reason);
 	else
-		emit_payload(st, g, "html", payload, pn, cs, &rep);
+		emit_payload(st, g, doc.kind == WN_DOC_HTML ? "html" : "text", doc.payload, doc.payload_len,
+			     doc.charset, &rep);
 	for (int i = 0; i < WN_HTTP_NREPAIRS; i++)
 		g->nhttp_rep[i] += (rep >> i) & 1;
 }
@@ -317,38 +239,26 @@ static void do_jsonl(struct wn_stage *st, struct ingest *g, struct wn_din *d)
 {
 	struct wn_rec rec;
 	char err[256], where[48];
+	const char *p;
+	size_t n;
 	uint64_t line = 0;
 	wn_rec_init(&rec);
-	while (!st->fatal && !st->pipe_closed) {
-		size_t a = wn_din_fill(d, 1), scanned = 0;
-		const char *nl;
-		while (!(nl = memchr(wn_din_ptr(d) + scanned, '\n', a - scanned))) {
-			scanned = a;
-			size_t b = wn_din_fill(d, a * 2);
-			if (b == a)
-				break;
-			a = b;
-		}
-		if (a == 0)
-			break;
-		const char *p = wn_din_ptr(d);
-		size_t n = nl ? (size_t)(nl - p) : a;
+	while (!st->fatal && !st->pipe_closed && wn_din_getline(d, &p, &n) > 0) {
 		line++;
-		if (!is_blank(p, n)) {
-			wn_stage_count_in(st, n);
-			snprintf(where, sizeof where, "line %llu", (unsigned long long)line);
-			if (wn_rec_parse(&rec, p, n, err, sizeof err) < 0) {
-				wn_stage_bad(st, where, p, n, "%s", err);
-			} else if (nl) {
-				wn_stage_emit(st, p, n + 1);
-			} else {
-				wn_buf_reset(&g->tmp);
-				wn_buf_add(&g->tmp, p, n);
-				wn_buf_addc(&g->tmp, '\n');
-				wn_stage_emit(st, g->tmp.data, g->tmp.len);
-			}
+		if (is_blank(p, n))
+			continue;
+		wn_stage_count_in(st, n);
+		snprintf(where, sizeof where, "line %llu", (unsigned long long)line);
+		if (wn_rec_parse(&rec, p, n, err, sizeof err) < 0) {
+			wn_stage_bad(st, where, p, n, "%s", err);
+		} else if (wn_din_avail(d) > n) { /* the '\n' is there: passed through unchanged */
+			wn_stage_emit(st, p, n + 1);
+		} else {
+			wn_buf_reset(&g->tmp);
+			wn_buf_add(&g->tmp, p, n);
+			wn_buf_addc(&g->tmp, '\n');
+			wn_stage_emit(st, g->tmp.data, g->tmp.len);
 		}
-		wn_din_consume(d, nl ? n + 1 : n);
 	}
 	wn_rec_release(&rec);
 }
@@ -385,12 +295,8 @@ static void do_archive(struct wn_stage *st, struct ingest *g, struct wn_din *d)
 			wn_stage_reject_rec(st, &g->o, "too-large");
 			continue;
 		}
-		const char *dot = strrchr(m.path, '.'), *slash = strrchr(m.path, '/');
-		const char *ext = dot && (!slash || dot > slash) ? dot + 1 : "";
-		int html = !strcasecmp(ext, "html") || !strcasecmp(ext, "htm") || !strcasecmp(ext, "xhtml") ||
-			   !strcasecmp(ext, "shtml") || (!*ext && wn_is_html("", m.data, m.len));
-		int text = !strcasecmp(ext, "txt") || !strcasecmp(ext, "text");
-		if (!html && !text) {
+		int kind = wn_ain_member_kind(&m), html = kind == 'h';
+		if (!kind) {
 			wn_stage_reject_rec(st, &g->o, "not-html");
 		} else if (is_blank(m.data, m.len)) {
 			wn_stage_reject_rec(st, &g->o, "empty");
@@ -451,7 +357,10 @@ int main(int argc, char **argv)
 			st.input_errors++;
 			continue;
 		}
-		set_source(&g, g.path);
+		if (g.source_opt)
+			snprintf(g.source, sizeof g.source, "%s", g.source_opt);
+		else
+			wn_source_name(g.path, g.source, sizeof g.source);
 		enum wn_fmt f = g.fmt != WN_FMT_UNKNOWN ? g.fmt : wn_din_sniff(d);
 		if (f == WN_FMT_WARC)
 			do_warc(&st, &g, d);
