@@ -550,6 +550,7 @@ void wn_din_consume(struct wn_din *d, size_t n)
 
 size_t wn_din_read(struct wn_din *d, void *buf, size_t n)
 {
+	wn_din_forget(d, wn_din_pos(d)); /* streaming readers never look back */
 	size_t a = wn_din_fill(d, WN_MIN(n, (size_t)MIN_FREE));
 	if (a > n)
 		a = n;
@@ -674,6 +675,7 @@ int wn_din_getline(struct wn_din *d, const char **line, size_t *len)
 		wn_din_consume(d, d->pending_line);
 		d->pending_line = 0;
 	}
+	wn_din_forget(d, wn_din_pos(d));
 	size_t a = wn_din_fill(d, 1), scanned = 0;
 	const char *nl;
 	while (!(nl = memchr(wn_din_ptr(d) + scanned, '\n', a - scanned))) {

@@ -516,8 +516,13 @@ void wn_warc_doc(const struct wn_warc_rec *r, struct wn_buf *t1, struct wn_buf *
 		*c = (char)tolower((unsigned char)*c);
 	int response = !strcmp(doc->type, "response"), conversion = !strcmp(doc->type, "conversion");
 	doc->has_page = response || conversion || !strcmp(doc->type, "resource");
-	if (!doc->has_page)
-		return reject(doc, *doc->type ? doc->type : "no-type");
+	if (!doc->has_page) {
+		static const char *known[] = { "warcinfo", "request", "metadata", "revisit", "continuation" };
+		for (size_t i = 0; i < WN_ARRAY_SIZE(known); i++)
+			if (!strcmp(doc->type, known[i]))
+				return reject(doc, known[i]);
+		return reject(doc, *doc->type ? "unknown-type" : "no-type");
+	}
 	if (r->too_large)
 		return reject(doc, "too-large");
 	const char *body = r->block;
