@@ -339,6 +339,11 @@ static int ci_prefix(const char *p, const char *e, const char *s)
 
 int wn_is_html(const char *mime, const char *body, size_t n)
 {
+	/* servers label anything text/html: a PDF or an image is not a page */
+	static const char *magic[] = { "%PDF-", "\x89PNG", "GIF8", "\xff\xd8\xff", "PK\x03\x04", "\x1f\x8b" };
+	for (size_t i = 0; i < WN_ARRAY_SIZE(magic); i++)
+		if (n >= strlen(magic[i]) && !memcmp(body, magic[i], strlen(magic[i])))
+			return 0;
 	if (!strcmp(mime, "text/html") || !strcmp(mime, "application/xhtml+xml") ||
 	    !strcmp(mime, "application/xhtml") || !strcmp(mime, "text/xhtml") || !strcmp(mime, "application/html"))
 		return 1;

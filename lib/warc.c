@@ -577,7 +577,18 @@ void wn_warc_doc(const struct wn_warc_rec *r, struct wn_buf *t1, struct wn_buf *
 		return reject(doc, "not-html"); /* dns:, ftp: ... */
 	}
 	doc->payload = p, doc->payload_len = pn;
-	if (!wn_is_html(doc->mime, p, pn))
+	size_t in;
+	const char *ident = wn_warc_get(r, "WARC-Identified-Payload-Type", &in);
+	char m[96];
+	const char *decide = doc->mime;
+	if (ident && (!*doc->mime || !strcmp(doc->mime, "application/octet-stream"))) {
+		/* Common Crawl's own detection, when the server said nothing useful */
+		snprintf(m, sizeof m, "%.*s", (int)WN_MIN(in, sizeof m - 1), ident);
+		for (char *c = m; *c; c++)
+			*c = *c == ';' ? '\0' : (char)tolower((unsigned char)*c);
+		decide = m;
+	}
+	if (!wn_is_html(decide, p, pn))
 		return reject(doc, "not-html");
 	if (blank(p, pn))
 		return reject(doc, "empty");

@@ -162,6 +162,8 @@ TEST(html_detection)
 	CHECK(wn_is_html("", "<?xml version=\"1.0\"?>\n<html xmlns=", 34));
 	CHECK(!wn_is_html("", "hello <html>", 12));
 	CHECK(!wn_is_html("", "", 0));
+	CHECK(!wn_is_html("text/html", "%PDF-1.4\n", 9));
+	CHECK(!wn_is_html("text/html", "\x89PNG\r\n", 6));
 }
 
 static void conv(struct wn_utf8conv *c, const char *p, size_t n, const char *declared, char *got, size_t cap,
