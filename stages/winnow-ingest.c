@@ -162,6 +162,10 @@ static void warc_record(struct wn_stage *st, struct ingest *g, struct wn_warc_re
 		wn_recout_meta_int(&g->o, "warc_uncompressed_offset", (int64_t)r->uoffset);
 	if (doc.http_status)
 		wn_recout_meta_int(&g->o, "http_status", doc.http_status);
+	size_t trn;
+	const char *tr = wn_warc_get(r, "WARC-Truncated", &trn); /* the crawler cut the payload */
+	if (tr)
+		wn_recout_meta_str(&g->o, "warc_truncated", tr, trn);
 	if (*doc.mime)
 		wn_recout_meta_str(&g->o, "content_type", doc.mime, strlen(doc.mime));
 	unsigned rep = doc.http_repairs;
