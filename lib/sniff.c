@@ -57,6 +57,7 @@ struct wn_din {
 	size_t ngaps, gapcap;
 	uint64_t damage;
 	size_t pending_line; /* bytes of the last getline to consume */
+	size_t step_limit;   /* output room of one decoding step */
 };
 
 /* ---- raw layer ---- */
@@ -195,6 +196,14 @@ static void win_space(struct wn_din *d, size_t want)
 	}
 }
 
+/* Room for one decoding step: no more than the fill asked for (plus a
+ * little), so the window does not run far ahead of the consumer -- what it
+ * holds beyond the consumer is moved at every compaction. */
+static size_t out_room(const struct wn_din *d)
+{
+	return WN_MIN(d->win_cap - d->win_len, d->step_limit);
+}
+
 /* ---- decoders: each step consumes raw input, produces output, or ends ---- */
 
 static const unsigned char gz_magic[3] = { 0x1f, 0x8b, 0x08 };
@@ -235,7 +244,7 @@ static void gz_step(struct wn_din *d)
 	d->zs.next_in = d->raw + d->raw_pos;
 	d->zs.avail_in = (uInt)WN_MIN(d->raw_len - d->raw_pos, (size_t)UINT32_MAX);
 	d->zs.next_out = (unsigned char *)d->win + d->win_len;
-	d->zs.avail_out = (uInt)WN_MIN(d->win_cap - d->win_len, (size_t)UINT32_MAX);
+	d->zs.avail_out = (uInt)WN_MIN(out_room(d), (size_t)UINT32_MAX);
 	size_t in0 = d->zs.avail_in, out0 = d->zs.avail_out;
 	int ret = inflate(&d->zs, Z_NO_FLUSH);
 	d->raw_pos += in0 - d->zs.avail_in;
@@ -289,7 +298,7 @@ static void zstd_step(struct wn_din *d)
 		return;
 	}
 	ZSTD_inBuffer in = { d->raw + d->raw_pos, d->raw_len - d->raw_pos, 0 };
-	ZSTD_outBuffer out = { d->win + d->win_len, d->win_cap - d->win_len, 0 };
+	ZSTD_outBuffer out = { d->win + d->win_len, out_room(d), 0 };
 	size_t ret = ZSTD_decompressStream(d->zd, &out, &in);
 	d->raw_pos += in.pos;
 	d->win_len += out.pos;
@@ -328,7 +337,7 @@ static void bz_step(struct wn_din *d)
 	d->bz.next_in = (char *)d->raw + d->raw_pos;
 	d->bz.avail_in = (unsigned)WN_MIN(d->raw_len - d->raw_pos, (size_t)UINT32_MAX);
 	d->bz.next_out = d->win + d->win_len;
-	d->bz.avail_out = (unsigned)WN_MIN(d->win_cap - d->win_len, (size_t)UINT32_MAX);
+	d->bz.avail_out = (unsigned)WN_MIN(out_room(d), (size_t)UINT32_MAX);
 	size_t in0 = d->bz.avail_in, out0 = d->bz.avail_out;
 	int ret = BZ2_bzDecompress(&d->bz);
 	d->raw_pos += in0 - d->bz.avail_in;
@@ -357,7 +366,7 @@ static void xz_step(struct wn_din *d)
 	d->lz.next_in = d->raw + d->raw_pos;
 	d->lz.avail_in = d->raw_len - d->raw_pos;
 	d->lz.next_out = (uint8_t *)d->win + d->win_len;
-	d->lz.avail_out = d->win_cap - d->win_len;
+	d->lz.avail_out = out_room(d);
 	size_t in0 = d->lz.avail_in, out0 = d->lz.avail_out;
 	lzma_ret ret = lzma_code(&d->lz, d->lz.avail_in == 0 && d->raw_eof ? LZMA_FINISH : LZMA_RUN);
 	d->raw_pos += in0 - d->lz.avail_in;
@@ -375,11 +384,28 @@ static void plain_step(struct wn_din *d)
 {
 	if (!d->nmem)
 		add_member(d);
+	if (d->raw_pos == d->raw_len && !d->sniffing && !d->raw_eof) {
+		/* nothing buffered: read straight into the window, saving a copy */
+		d->raw_off += d->raw_len;
+		d->raw_pos = d->raw_len = 0;
+		ssize_t n;
+		do
+			n = read(d->fd, d->win + d->win_len, out_room(d));
+		while (n < 0 && errno == EINTR);
+		if (n <= 0) {
+			d->raw_eof = 1;
+			d->eof = 1;
+			return;
+		}
+		d->raw_off += (uint64_t)n;
+		d->win_len += (size_t)n;
+		return;
+	}
 	if (d->raw_pos == d->raw_len && raw_more(d) == 0) {
 		d->eof = 1;
 		return;
 	}
-	size_t n = WN_MIN(d->raw_len - d->raw_pos, d->win_cap - d->win_len);
+	size_t n = WN_MIN(d->raw_len - d->raw_pos, out_room(d));
 	memcpy(d->win + d->win_len, d->raw + d->raw_pos, n);
 	d->raw_pos += n;
 	d->win_len += n;
@@ -531,7 +557,8 @@ size_t wn_din_fill(struct wn_din *d, size_t need)
 {
 	while (d->win_len - d->win_pos < need && !d->eof) {
 		size_t want = need - (d->win_len - d->win_pos);
-		win_space(d, want > MIN_FREE ? want : MIN_FREE);
+		d->step_limit = want > MIN_FREE ? want : MIN_FREE;
+		win_space(d, d->step_limit);
 		step(d);
 	}
 	return d->win_len - d->win_pos;
