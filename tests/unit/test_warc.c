@@ -160,6 +160,50 @@ TEST(zstd_frames)
 	wn_buf_release(&file);
 }
 
+/* WARC-zstd: a skippable frame 0x184D2A5D with the dictionary (raw, or
+ * itself zstd-compressed), then one frame per record compressed with it. */
+TEST(zstd_dictionary_frame)
+{
+	const char dict[] = "WARC/1.1\r\nWARC-Type: resource\r\nWARC-Record-ID: <urn:x:0>\r\nContent-Length: ";
+	for (int compressed = 0; compressed < 2; compressed++) {
+		struct wn_buf rec = WN_BUF_INIT, file = WN_BUF_INIT, d = WN_BUF_INIT;
+		if (compressed) {
+			wn_buf_grow(&d, ZSTD_compressBound(sizeof dict));
+			wn_buf_setlen(&d, ZSTD_compress(d.data, d.cap - 1, dict, sizeof dict - 1, 3));
+		} else {
+			wn_buf_add(&d, dict, sizeof dict - 1);
+		}
+		unsigned char hdr[8] = { 0x5d, 0x2a, 0x4d, 0x18 };
+		hdr[4] = (unsigned char)d.len, hdr[5] = (unsigned char)(d.len >> 8);
+		wn_buf_add(&file, hdr, 8);
+		wn_buf_add(&file, d.data, d.len);
+		ZSTD_CCtx *cc = ZSTD_createCCtx();
+		uint64_t second = 0;
+		for (int i = 0; i < 2; i++) {
+			wn_buf_reset(&rec);
+			record(&rec, "resource", i ? "dict two" : "dict one", -1);
+			if (i)
+				second = file.len;
+			wn_buf_grow(&file, ZSTD_compressBound(rec.len));
+			size_t n = ZSTD_compress_usingDict(cc, file.data + file.len, file.cap - file.len - 1, rec.data,
+							   rec.len, dict, sizeof dict - 1, 3);
+			CHECK(!ZSTD_isError(n));
+			wn_buf_setlen(&file, file.len + n);
+		}
+		ZSTD_freeCCtx(cc);
+		struct got g;
+		read_all(tmpfile_with(file.data, file.len), &g, 0);
+		unlink(tmpl);
+		CHECK_EQ_INT(g.n, 2);
+		CHECK_EQ_INT(g.bad, 0);
+		CHECK_EQ_STR(g.body[1], "dict two");
+		CHECK_EQ_INT(g.off[1], second);
+		wn_buf_release(&rec);
+		wn_buf_release(&file);
+		wn_buf_release(&d);
+	}
+}
+
 TEST(garbage_between_records_resyncs)
 {
 	struct wn_buf b = WN_BUF_INIT;
@@ -358,6 +402,7 @@ int main(void)
 	RUN(plain_records_and_offsets);
 	RUN(per_record_gzip_offsets_are_member_starts);
 	RUN(zstd_frames);
+	RUN(zstd_dictionary_frame);
 	RUN(garbage_between_records_resyncs);
 	RUN(content_length_repairs);
 	RUN(truncated_plain_and_gzip);
