@@ -552,6 +552,7 @@ const char *wn_din_ptr(const struct wn_din *d) { return d->win + d->win_pos; }
 size_t wn_din_avail(const struct wn_din *d) { return d->win_len - d->win_pos; }
 uint64_t wn_din_pos(const struct wn_din *d) { return d->win_off + d->win_pos; }
 uint64_t wn_din_damage_count(const struct wn_din *d) { return d->damage; }
+uint64_t wn_din_raw_pos(const struct wn_din *d) { return d->raw_off + d->raw_pos; }
 
 size_t wn_din_fill(struct wn_din *d, size_t need)
 {

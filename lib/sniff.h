@@ -55,6 +55,8 @@ size_t wn_din_fill(struct wn_din *d, size_t need);
 const char *wn_din_ptr(const struct wn_din *d);
 size_t wn_din_avail(const struct wn_din *d);
 void wn_din_consume(struct wn_din *d, size_t n);
+/* Raw (compressed) bytes consumed so far, for progress. */
+uint64_t wn_din_raw_pos(const struct wn_din *d);
 /* Decompressed offset of wn_din_ptr(). */
 uint64_t wn_din_pos(const struct wn_din *d);
 /* Copy up to n bytes out (for libxml2's read callback). */

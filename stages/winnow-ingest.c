@@ -30,6 +30,8 @@ struct ingest {
 	struct wn_recout o;
 	struct wn_buf tmp, tmp2, conv, s;
 	struct wn_utf8conv *uc;
+	struct wn_din *d;       /* the input being read */
+	uint64_t raw_base;      /* raw bytes of the inputs before it */
 	uint64_t nwarc_rep[WN_ARRAY_SIZE(warc_repairs)], nhttp_rep[WN_HTTP_NREPAIRS], digests_ok, digests_unchecked, nhttp_status_missing;
 };
 
@@ -83,6 +85,13 @@ static void begin(struct ingest *g, const char *id, size_t idn, const char *url,
 	wn_recout_set_str(&g->o, "source", g->source, strlen(g->source));
 	if (url)
 		wn_recout_set_str(&g->o, "url", url, urln);
+}
+
+/* Count one record read, and tell the progress line how far we are. */
+static void count_in(struct wn_stage *st, struct ingest *g, uint64_t bytes)
+{
+	st->done_raw = g->raw_base + wn_din_raw_pos(g->d);
+	wn_stage_count_in(st, bytes);
 }
 
 static int is_blank(const char *p, size_t n)
@@ -188,7 +197,7 @@ static void do_warc(struct wn_stage *st, struct ingest *g, struct wn_din *d)
 	wn_warc_set_max_block(w, g->max_bytes);
 	wn_warc_rec_init(&r);
 	while (!st->fatal && !st->pipe_closed && (rc = wn_warc_next(w, &r, err, sizeof err)) != 0) {
-		wn_stage_count_in(st, r.block_len);
+		count_in(st, g, r.block_len);
 		snprintf(where, sizeof where, "offset %llu", (unsigned long long)r.offset);
 		if (rc < 0)
 			wn_stage_bad(st, where, NULL, 0, "damaged WARC data: %s", err);
@@ -207,11 +216,11 @@ static void do_wiki(struct wn_stage *st, struct ingest *g, struct wn_din *d)
 	int rc;
 	while (!st->fatal && !st->pipe_closed && (rc = wn_wiki_next(w, &p, err, sizeof err)) != 0) {
 		if (rc < 0) {
-			wn_stage_count_in(st, 0);
+			count_in(st, g, 0);
 			wn_stage_bad(st, "xml", NULL, 0, "%s (the rest of the file is skipped)", err);
 			break;
 		}
-		wn_stage_count_in(st, p->text.len);
+		count_in(st, g, p->text.len);
 		const char *db = wn_wiki_dbname(w);
 		wn_buf_reset(&g->s);
 		wn_buf_addf(&g->s, "%s:%s", *db ? db : g->source, p->id.data);
@@ -251,7 +260,7 @@ static void do_jsonl(struct wn_stage *st, struct ingest *g, struct wn_din *d)
 		line++;
 		if (is_blank(p, n))
 			continue;
-		wn_stage_count_in(st, n);
+		count_in(st, g, n);
 		snprintf(where, sizeof where, "line %llu", (unsigned long long)line);
 		if (wn_rec_parse(&rec, p, n, err, sizeof err) < 0) {
 			wn_stage_bad(st, where, p, n, "%s", err);
@@ -272,7 +281,7 @@ static void do_archive(struct wn_stage *st, struct ingest *g, struct wn_din *d)
 	char err[512];
 	struct wn_ain *a = wn_ain_open(d, g->max_bytes, err, sizeof err);
 	if (!a) {
-		wn_stage_count_in(st, 0);
+		count_in(st, g, 0);
 		wn_stage_bad(st, "offset 0", NULL, 0, "%s", err);
 		return;
 	}
@@ -281,7 +290,7 @@ static void do_archive(struct wn_stage *st, struct ingest *g, struct wn_din *d)
 	struct wn_ain_member m;
 	int rc;
 	while (!st->fatal && !st->pipe_closed && (rc = wn_ain_next(a, &m, err, sizeof err)) != 0) {
-		wn_stage_count_in(st, m.len);
+		count_in(st, g, m.len);
 		if (rc < 0) {
 			wn_stage_bad(st, "archive", NULL, 0, "%s (the rest of the archive is skipped)", err);
 			break;
@@ -355,7 +364,7 @@ int main(int argc, char **argv)
 		char err[512];
 		st.cur_input = i;
 		g.path = st.inputs[i];
-		struct wn_din *d = wn_din_open(g.path, err, sizeof err);
+		struct wn_din *d = g.d = wn_din_open(g.path, err, sizeof err);
 		if (!d) {
 			wn_stage_warn(&st, "%s", err);
 			st.input_errors++;
@@ -375,7 +384,7 @@ int main(int argc, char **argv)
 		else if (f == WN_FMT_ARCHIVE)
 			do_archive(&st, &g, d);
 		else if (wn_din_fill(d, 1)) {
-			wn_stage_count_in(&st, 0);
+			count_in(&st, &g, 0);
 			wn_stage_bad(&st, "offset 0", NULL, 0,
 				     "not a container winnow-ingest knows (WARC, MediaWiki XML, JSONL, tar, zip); try --format");
 		}
@@ -385,9 +394,11 @@ int main(int argc, char **argv)
 		while ((msg = wn_din_take_gap(d, UINT64_MAX, &off)) != NULL) {
 			char where[48];
 			snprintf(where, sizeof where, "offset %llu", (unsigned long long)off);
-			wn_stage_count_in(&st, 0);
+			count_in(&st, &g, 0);
 			wn_stage_bad(&st, where, NULL, 0, "damaged input: %s", msg);
 		}
+		g.raw_base += wn_din_raw_pos(d);
+		st.done_raw = g.raw_base;
 		wn_din_free(d);
 	}
 	repairs_stats(&st, &g);
