@@ -3,6 +3,7 @@
  * decisions and conversion to UTF-8. */
 #include "tap.h"
 
+#include <dlfcn.h>
 #include <zlib.h>
 
 #include "http.h"
@@ -150,6 +151,39 @@ TEST(content_encodings)
 	wn_buf_release(&resp);
 }
 
+/* Content-Encoding: br, when libbrotlidec is on the machine (the encoder
+ * to make the sample is loaded the same way). */
+TEST(brotli)
+{
+	void *enc = dlopen("libbrotlienc.so.1", RTLD_NOW);
+	if (!enc || !dlopen("libbrotlidec.so.1", RTLD_NOW)) {
+		printf("# libbrotli not installed -- skipping\n");
+		return;
+	}
+	int (*compress)(int, int, int, size_t, const uint8_t *, size_t *, uint8_t *);
+	*(void **)&compress = dlsym(enc, "BrotliEncoderCompress");
+	CHECK(compress != NULL);
+	if (!compress)
+		return;
+	const char *page = "<html><body>a page compressed with brotli, brotli, brotli</body></html>";
+	uint8_t z[512];
+	size_t zn = sizeof z;
+	CHECK(compress(5, 22, 0, strlen(page), (const uint8_t *)page, &zn, z) == 1);
+	struct wn_buf resp = WN_BUF_INIT;
+	wn_buf_adds(&resp, "HTTP/1.1 200 OK\r\nContent-Encoding: br\r\n\r\n");
+	wn_buf_add(&resp, z, zn);
+	struct wn_http h;
+	char got[256];
+	CHECK_EQ_INT(body_of(resp.data, resp.len, &h, got, sizeof got), 0);
+	CHECK_EQ_STR(got, page);
+	CHECK_EQ_INT(h.repairs, 0);
+	/* cut short: the decoded prefix, flagged */
+	wn_buf_setlen(&resp, resp.len - 4);
+	if (body_of(resp.data, resp.len, &h, got, sizeof got) == 0)
+		CHECK(h.repairs & WN_HTTP_REPAIR_BAD_COMPRESSED);
+	wn_buf_release(&resp);
+}
+
 TEST(html_detection)
 {
 	CHECK(wn_is_html("text/html", "", 0));
@@ -237,6 +271,7 @@ int main(void)
 	RUN(status_and_headers);
 	RUN(chunked);
 	RUN(content_encodings);
+	RUN(brotli);
 	RUN(html_detection);
 	RUN(charsets);
 	RUN(utf8_validation);
