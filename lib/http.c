@@ -34,9 +34,10 @@ static void lower_copy(char *dst, size_t cap, const char *s, size_t n, int stop_
 	dst[k] = '\0';
 }
 
-static void content_type(struct wn_http *h, const char *v, size_t n)
+void wn_content_type(const char *v, size_t n, char *mime, size_t mimecap, char *charset, size_t cscap)
 {
-	lower_copy(h->mime, sizeof h->mime, v, n, 1);
+	lower_copy(mime, mimecap, v, n, 1);
+	charset[0] = '\0';
 	/* charset=... anywhere in the parameters, quotes optional */
 	for (size_t i = 0; i + 8 <= n; i++) {
 		if (strncasecmp(v + i, "charset", 7))
@@ -52,7 +53,7 @@ static void content_type(struct wn_http *h, const char *v, size_t n)
 		size_t s = j;
 		while (j < n && v[j] != ';' && v[j] != '"' && v[j] != '\'' && v[j] != ' ' && v[j] != ',')
 			j++;
-		lower_copy(h->charset, sizeof h->charset, v + s, j - s, 0);
+		lower_copy(charset, cscap, v + s, j - s, 0);
 		break;
 	}
 }
@@ -112,7 +113,7 @@ int wn_http_parse(const char *p, size_t n, struct wn_http *h)
 			while (vl > 0 && (v[vl - 1] == ' ' || v[vl - 1] == '\t' || v[vl - 1] == '\r'))
 				vl--;
 			if (nl_ == 12 && !strncasecmp(s, "Content-Type", 12))
-				content_type(h, v, vl);
+				wn_content_type(v, vl, h->mime, sizeof h->mime, h->charset, sizeof h->charset);
 			else if (nl_ == 17 && !strncasecmp(s, "Transfer-Encoding", 17))
 				h->chunked = memmem(v, vl, "chunked", 7) != NULL || memmem(v, vl, "Chunked", 7) != NULL;
 			else if (nl_ == 16 && !strncasecmp(s, "Content-Encoding", 16))

@@ -51,6 +51,10 @@ struct wn_http {
  * p does not start with an HTTP status line. */
 int wn_http_parse(const char *p, size_t n, struct wn_http *h);
 
+/* Split a Content-Type value into its MIME type (lowercased, no
+ * parameters) and its charset parameter (lowercased, "" when none). */
+void wn_content_type(const char *v, size_t n, char *mime, size_t mimecap, char *charset, size_t cscap);
+
 /* The entity body with chunking and content encoding removed, at most
  * max_out bytes (more is cut, with BAD_COMPRESSED). *out points into the
  * record or into tmp/tmp2. Returns 0, or -1 for a content encoding we cannot

@@ -548,12 +548,8 @@ void wn_warc_doc(const struct wn_warc_rec *r, struct wn_buf *t1, struct wn_buf *
 		snprintf(doc->charset, sizeof doc->charset, "%s", h.charset);
 		doc->http_status = h.status;
 	} else if (ct && !*doc->mime) {
-		snprintf(doc->mime, sizeof doc->mime, "%.*s", (int)WN_MIN(ctn, sizeof doc->mime - 1), ct);
-		char *semi = strchr(doc->mime, ';');
-		if (semi)
-			*semi = '\0';
-		for (char *c = doc->mime; *c; c++)
-			*c = (char)tolower((unsigned char)*c);
+		/* resource records: the WARC header describes the payload itself */
+		wn_content_type(ct, ctn, doc->mime, sizeof doc->mime, doc->charset, sizeof doc->charset);
 	}
 	if (conversion) {
 		doc->stored = NULL;

@@ -13,6 +13,14 @@ struct wn_wiki {
 	struct wn_buf *target; /* leaf element whose text we collect */
 	int target_depth;
 	int in_siteinfo, in_page, in_revision, done;
+	/* <siteinfo><namespaces>: to place pages of old exports without <ns> */
+	struct wiki_ns {
+		char *name;
+		int key;
+	} *nss;
+	size_t nns, nscap;
+	struct wn_buf nsname;
+	int nskey;
 	char xml_err[300];
 };
 
@@ -44,7 +52,7 @@ struct wn_wiki *wn_wiki_new(struct wn_din *d)
 	struct wn_wiki *w = wn_xcalloc(1, sizeof *w);
 	w->d = d;
 	struct wn_buf *bufs[] = { &w->page.title, &w->page.ns, &w->page.id, &w->page.timestamp, &w->page.text,
-				  &w->page.redirect, &w->base, &w->dbname };
+				  &w->page.redirect, &w->base, &w->dbname, &w->nsname };
 	for (size_t i = 0; i < WN_ARRAY_SIZE(bufs); i++)
 		wn_buf_init(bufs[i]);
 	/* HUGE: single article texts may exceed libxml2's 10 MB text-node guard */
@@ -61,9 +69,12 @@ void wn_wiki_free(struct wn_wiki *w)
 	if (w->r)
 		xmlFreeTextReader(w->r);
 	struct wn_buf *bufs[] = { &w->page.title, &w->page.ns, &w->page.id, &w->page.timestamp, &w->page.text,
-				  &w->page.redirect, &w->base, &w->dbname };
+				  &w->page.redirect, &w->base, &w->dbname, &w->nsname };
 	for (size_t i = 0; i < WN_ARRAY_SIZE(bufs); i++)
 		wn_buf_release(bufs[i]);
+	for (size_t i = 0; i < w->nns; i++)
+		free(w->nss[i].name);
+	free(w->nss);
 	free(w);
 }
 
@@ -98,6 +109,11 @@ static void on_start(struct wn_wiki *w, const char *name, int depth)
 			t = &w->base;
 		else if (!strcmp(name, "dbname"))
 			t = &w->dbname;
+	} else if (depth == 3 && w->in_siteinfo && !strcmp(name, "namespace")) {
+		xmlChar *k = xmlTextReaderGetAttribute(w->r, (const xmlChar *)"key");
+		w->nskey = k ? atoi((const char *)k) : 0;
+		xmlFree(k);
+		t = &w->nsname;
 	} else if (depth == 2 && w->in_page) {
 		if (!strcmp(name, "title"))
 			t = &p->title;
@@ -129,6 +145,17 @@ static void on_start(struct wn_wiki *w, const char *name, int depth)
 		w->target = t;
 		w->target_depth = depth;
 	}
+}
+
+/* Exports before schema 0.5 have no <ns>: the title's prefix says it. */
+static void ns_from_title(struct wn_wiki *w)
+{
+	const char *t = w->page.title.data, *c = strchr(t, ':');
+	int key = 0;
+	for (size_t i = 0; c && i < w->nns; i++)
+		if (strlen(w->nss[i].name) == (size_t)(c - t) && !strncmp(t, w->nss[i].name, (size_t)(c - t)))
+			key = w->nss[i].key;
+	wn_buf_addf(&w->page.ns, "%d", key);
 }
 
 /* <base> names the main page (".../wiki/Main_Page"); keep its directory. */
@@ -172,6 +199,11 @@ int wn_wiki_next(struct wn_wiki *w, struct wn_wiki_page **page, char *err, size_
 					wn_buf_adds(w->target, v);
 			}
 		} else if (type == XML_READER_TYPE_END_ELEMENT) {
+			if (w->target == &w->nsname && depth == w->target_depth && w->nsname.len) {
+				WN_GROW(w->nss, w->nscap, w->nns + 1);
+				w->nss[w->nns].name = wn_xstrdup(w->nsname.data);
+				w->nss[w->nns++].key = w->nskey;
+			}
 			if (w->target && depth == w->target_depth)
 				w->target = NULL;
 			if (depth == 1) {
@@ -181,6 +213,8 @@ int wn_wiki_next(struct wn_wiki *w, struct wn_wiki_page **page, char *err, size_
 					base_dir(&w->base);
 				} else if (name && !strcmp(name, "page") && w->in_page) {
 					w->in_page = 0;
+					if (!w->page.ns.len)
+						ns_from_title(w);
 					*page = &w->page;
 					return 1;
 				}

@@ -14,6 +14,8 @@
 #include "sniff.h"
 
 struct wn_wiki_page {
+	/* ns: <ns>, or for old exports without it, the namespace whose name
+	 * prefixes the title ("Talk:X" -> "1"), else "0" */
 	struct wn_buf title, ns, id, timestamp, text, redirect;
 	int is_redirect;
 	uint64_t line; /* line of the <page> element, for messages */

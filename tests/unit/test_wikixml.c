@@ -89,6 +89,24 @@ TEST(utf16_and_damage)
 	unlink(tmpl);
 }
 
+TEST(old_export_without_ns)
+{
+	const char *x = "<mediawiki><siteinfo><namespaces><namespace key=\"0\" /><namespace key=\"1\">Talk</namespace>"
+			"</namespaces></siteinfo><page><title>Talk:Foo</title><id>1</id></page>"
+			"<page><title>Foo: a story</title><id>2</id></page></mediawiki>";
+	char err[256];
+	struct wn_din *d = wn_din_open(tmpfile_with(x, strlen(x)), err, sizeof err);
+	struct wn_wiki *w = wn_wiki_new(d);
+	struct wn_wiki_page *p;
+	CHECK_EQ_INT(wn_wiki_next(w, &p, err, sizeof err), 1);
+	CHECK_EQ_STR(p->ns.data, "1");
+	CHECK_EQ_INT(wn_wiki_next(w, &p, err, sizeof err), 1);
+	CHECK_EQ_STR(p->ns.data, "0");
+	wn_wiki_free(w);
+	wn_din_free(d);
+	unlink(tmpl);
+}
+
 TEST(urls)
 {
 	struct wn_buf b = WN_BUF_INIT;
@@ -129,6 +147,7 @@ int main(void)
 {
 	RUN(pages);
 	RUN(utf16_and_damage);
+	RUN(old_export_without_ns);
 	RUN(urls);
 	RUN(real_sample);
 	return tap_done();
