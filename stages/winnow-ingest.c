@@ -111,9 +111,7 @@ static void emit_payload(struct wn_stage *st, struct ingest *g, const char *fiel
 	char used[48];
 	wn_to_utf8(g->uc, p, n, declared, !strcmp(field, "html"), &g->conv, &u, &un, used, sizeof used, rep);
 	wn_recout_set_str(&g->o, field, u, un);
-	wn_recout_meta_str(&g->o, "charset", "utf-8", 5);
-	if (strcmp(used, "utf-8"))
-		wn_recout_meta_str(&g->o, "source_charset", used, strlen(used));
+	wn_recout_meta_str(&g->o, "charset", used, strlen(used)); /* of the original bytes */
 	wn_stage_emit_rec(st, &g->o);
 }
 

@@ -35,7 +35,7 @@ t content-length 0 "cat $D/content-length.warc" docs_out=4 warc-content-length-t
 check "content-length: too-large record re-cut before the next record" grep -q '"url":"http://cl.example/too-large","html":"<!doctype html><html><head><title>Long</title></head><body><p>Some text.</p></body></html>"' "$WN_TMP/content-length.jsonl"
 t encodings 0 "cat $D/encodings.warc" docs_out=4 http-status=1 redirect=1 not-html=1 empty=1 http-fake-content-encoding=1
 check_eq "encodings: gzip and deflate bodies decoded" "$(grep -c -E '<title>(Gzipped|Deflated)</title>' "$WN_TMP/encodings.jsonl")" 2
-check "encodings: latin-1 converted to UTF-8" grep -q 'Crème brûlée.*"source_charset":"windows-1252"' "$WN_TMP/encodings.jsonl"
+check "encodings: latin-1 converted to UTF-8" grep -q 'Crème brûlée.*"charset":"windows-1252"' "$WN_TMP/encodings.jsonl"
 t corrupt-member 1 "cat $D/corrupt-member.warc.gz" docs_out=2 docs_bad=1
 check "corrupt-member: records after the damage kept" grep -q 'c.example' "$WN_TMP/corrupt-member.jsonl"
 check "corrupt-member: message names the member" grep -q 'offset 434: .*corrupt gzip data in member at offset 434' "$WN_TMP/corrupt-member.err"
