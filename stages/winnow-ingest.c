@@ -215,7 +215,9 @@ static void do_wiki(struct wn_stage *st, struct ingest *g, struct wn_din *d)
 	while (!st->fatal && !st->pipe_closed && (rc = wn_wiki_next(w, &p, err, sizeof err)) != 0) {
 		if (rc < 0) {
 			count_in(st, g, 0);
-			wn_stage_bad(st, "xml", NULL, 0, "%s (the rest of the file is skipped)", err);
+			int at_end = wn_din_fill(d, 1) == 0; /* libxml2 read everything: cut short */
+			wn_stage_bad(st, "xml", NULL, 0, "%s%s (the rest of the file is skipped)", err,
+				     at_end ? "; the input ends there (truncated?)" : "");
 			break;
 		}
 		count_in(st, g, p->text.len);
