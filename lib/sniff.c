@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <zlib.h>
 #include <zstd.h>
@@ -62,6 +63,8 @@ struct wn_din {
 
 /* ---- raw layer ---- */
 
+static void add_gap(struct wn_din *d, const char *fmt, ...) WN_PRINTF(2, 3);
+
 static uint64_t raw_at(const struct wn_din *d)
 {
 	return d->raw_off + d->raw_pos;
@@ -90,6 +93,9 @@ static size_t raw_more(struct wn_din *d)
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0) {
+			if (n < 0 && !d->sniffing)
+				add_gap(d, "read error at offset %llu: %s", (unsigned long long)(d->raw_off + d->raw_len),
+					strerror(errno));
 			d->raw_eof = 1;
 			return 0;
 		}
@@ -499,6 +505,12 @@ struct wn_din *wn_din_open(const char *path, char *err, size_t errlen)
 			return NULL;
 		}
 		own = 1;
+		struct stat sb;
+		if (fstat(fd, &sb) == 0 && S_ISDIR(sb.st_mode)) {
+			close(fd);
+			wn_err(err, errlen, "cannot read '%s': is a directory", path);
+			return NULL;
+		}
 	}
 	struct wn_din *d = wn_xcalloc(1, sizeof *d);
 	d->fd = fd;
