@@ -1029,7 +1029,9 @@ static void failures(struct wn_buf *b, const struct wn_report *r)
 			       "<th>exit codes</th><th>error</th><th>log</th></tr>");
 		for (size_t i = 0; i < r->nfails; i++) {
 			const struct wn_rep_fail *f = &r->fails[i];
-			wn_buf_adds(b, "<tr>");
+			wn_buf_adds(b, "<tr data-fail=\"");
+			esc(b, f->step);
+			wn_buf_addf(b, "/%ld/%s\">", f->task, f->recovered ? "recovered" : "failed");
 			td_text(b, f->step);
 			wn_buf_addf(b, "<td class=\"r\">%ld</td>", f->task);
 			if (f->attempt >= 0)

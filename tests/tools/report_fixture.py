@@ -37,6 +37,8 @@ def stats(stage, din, dout, reasons, bin_, bout, secs, hin, hout, **extra):
          "bytes_in": bin_, "bytes_out": bout, "reasons": reasons, "input_errors": 0,
          "seconds": round(secs, 3), "hist_bytes_in": hin, "hist_bytes_out": hout}
     s.update(extra)
+    for k, v in list(s.items()) + list(reasons.items()) + list(extra.get("langs", {}).items()):
+        assert not isinstance(v, (int, float)) or v >= 0, (stage, k, v)
     return s
 
 
@@ -86,10 +88,10 @@ for t, rel in enumerate(real):
     ex_bytes = int(cat["bytes_out"] * 0.93)
     ex = stats("extract", n, ex_out, ex_r, cat["bytes_out"], ex_bytes, 0.05 + n / 40000,
                cat["hist_bytes_out"], scale(cat["hist_bytes_out"], ex_out))
-    fl_r = {"lang": ex_out // 12 + t, "gopher:too-short": ex_out // 20 + 1, "gopher:symbol-ratio": ex_out // 90 + t,
+    fl_r = {"lang": ex_out // 12 + t, "gopher:too-short": ex_out // 20 + 1, "gopher:symbol-ratio": ex_out // 90,
             "c4:lorem-ipsum": 1, "custom:<script>alert(1)</script>": 1}
     fl_out = ex_out - sum(fl_r.values())
-    langs = {"de": fl_out // 9, "fr": fl_out // 14 + t, "es": fl_out // 25, "zh": fl_out // 60, "ar": 1 + t}
+    langs = {"de": fl_out // 9, "fr": fl_out // 14, "es": fl_out // 25, "zh": fl_out // 60, "ar": fl_out // 500}
     langs = {"en": fl_out - sum(langs.values()), **langs}
     fl_bytes = int(ex_bytes * fl_out / max(ex_out, 1))
     fl = stats("filter", ex_out, fl_out, fl_r, ex_bytes, fl_bytes, 0.02 + n / 60000,
@@ -113,11 +115,12 @@ steps.append({"name": "clean", "barrier": False, "tasks": TASKS, "done": TASKS, 
 dedup_out, dedup_bytes = [], []
 for t in range(TASKS):
     din = clean_out[t]
-    clusters = {"2": din // 40 + t, "3": din // 300 + 1, "5": din // 2000 if t else 0, "17": 1 if t == 3 else 0,
+    big = din > 50
+    clusters = {"2": din // 40 + t * big, "3": din // 300 + big, "5": din // 2000 if t else 0, "17": 1 if t == 3 else 0,
                 "118": 1 if t == 3 else 0}
     clusters = {k: v for k, v in clusters.items() if v}
     removed = sum((int(k) - 1) * v for k, v in clusters.items())
-    r = {"near-dup": removed - 1, "exact-dup": 1}
+    r = {k: v for k, v in {"near-dup": max(removed - 1, 0), "exact-dup": min(removed, 1)}.items() if v}
     out = din - removed
     ob = int(clean_bytes[t] * out / din)
     s = stats("dedup", din, out, r, clean_bytes[t], ob, 0.05 + din / 30000,
