@@ -503,8 +503,10 @@ static void read_failed(struct wn_report *r, struct wn_rep_step *s, const char *
 		char *sig = get_text(e, "signal");
 		const char *nm = json_is_string(argv0) ? json_string_value(argv0) : "?";
 		const char *slash = strrchr(nm, '/');
-		wn_buf_addf(&ex, "%s%s=%s%s%s", ex.len ? " " : "", slash ? slash + 1 : nm, code ? code : "?",
-			    sig ? " signal " : "", sig ? sig : "");
+		if (sig)
+			wn_buf_addf(&ex, "%s%s=signal %s", ex.len ? " " : "", slash ? slash + 1 : nm, sig);
+		else
+			wn_buf_addf(&ex, "%s%s=%s", ex.len ? " " : "", slash ? slash + 1 : nm, code ? code : "?");
 		free(code);
 		free(sig);
 	}
@@ -586,13 +588,18 @@ struct wn_report *wn_report_load(const char *workdir, char *err, size_t errlen)
 	json_t *run = load_json(r, rp, 1);
 	if (run) {
 		r->has_run = 1;
+		/* the runner has spelled these both ways; take either */
+		const char *k_yaml = json_object_get(run, "yaml") ? "yaml" : "pipeline";
+		const char *k_start = json_object_get(run, "started") ? "started" : "start";
+		const char *k_end = json_object_get(run, "ended") ? "ended" : "end";
 		r->name = get_text(run, "name");
-		r->yaml = get_text(run, "yaml");
-		r->started = get_text(run, "started");
-		r->ended = get_text(run, "ended");
+		r->yaml = get_text(run, k_yaml);
+		r->started = get_text(run, k_start);
+		r->ended = get_text(run, k_end);
 		r->executor = get_text(run, "executor");
-		r->started_t = time_of(run, "started");
-		r->ended_t = time_of(run, "ended");
+		r->status = get_text(run, "status");
+		r->started_t = time_of(run, k_start);
+		r->ended_t = time_of(run, k_end);
 		const json_t *steps = json_object_get(run, "steps"), *e;
 		size_t i;
 		json_array_foreach((json_t *)steps, i, e) {
@@ -654,6 +661,7 @@ void wn_report_free(struct wn_report *r)
 	for (size_t i = 0; i < r->nwarnings; i++)
 		free(r->warnings[i]);
 	free(r->warnings);
+	free(r->status);
 	free(r->workdir), free(r->name), free(r->yaml), free(r->started), free(r->ended), free(r->executor);
 	free(r);
 }
@@ -696,6 +704,7 @@ void wn_report_json(const struct wn_report *r, struct wn_buf *out)
 	json_object_set_new(run, "started", jstr_or_null(r->started));
 	json_object_set_new(run, "ended", jstr_or_null(r->ended));
 	json_object_set_new(run, "executor", jstr_or_null(r->executor));
+	json_object_set_new(run, "status", jstr_or_null(r->status));
 	json_object_set_new(run, "seconds", r->started_t >= 0 && r->ended_t >= r->started_t
 						    ? json_real(r->ended_t - r->started_t) : json_null());
 	json_object_set_new(o, "run", run);

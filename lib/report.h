@@ -6,7 +6,8 @@
  * HTML page (inline CSS and SVG; no script, no network) or as JSON.
  *
  * What is read (the contract with winnow-run, docs/report.md):
- *   WORK/run.json            {"name","yaml","started","ended","executor",
+ *   WORK/run.json            {"name","yaml"|"pipeline","started"|"start","ended"|"end",
+ *                             "executor","status",
  *                             "steps":[{"name","barrier","tasks","done","failed"}]}
  *   WORK/STEP/N.done.json    {"task","output","seconds","attempt",
  *                             "stages":[{"argv":[...],"exit":0,"stats":{...}}]}
@@ -81,7 +82,7 @@ struct wn_rep_side {
 struct wn_report {
 	char *workdir;
 	int has_run; /* run.json was read */
-	char *name, *yaml, *started, *ended, *executor;
+	char *name, *yaml, *started, *ended, *executor, *status;
 	double started_t, ended_t; /* seconds since the epoch when given as numbers or ISO 8601; -1 otherwise */
 	struct wn_rep_step *steps;
 	size_t nsteps, capsteps;

@@ -315,6 +315,11 @@ static void summary(struct wn_buf *b, const struct wn_report *r, const struct st
 		esc(b, r->executor);
 		wn_buf_adds(b, "</b> &middot; ");
 	}
+	if (r->status) {
+		wn_buf_adds(b, "status <b>");
+		esc(b, r->status);
+		wn_buf_adds(b, "</b> &middot; ");
+	}
 	if (r->started) {
 		wn_buf_adds(b, "started <b>");
 		esc(b, r->started);
