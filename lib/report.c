@@ -247,6 +247,7 @@ static struct wn_rep_step *add_step(struct wn_report *r, const char *name)
 	memset(s, 0, sizeof *s);
 	s->name = wn_xstrdup(name);
 	s->tasks = s->done = s->failed = -1;
+	s->first_start = s->last_finish = -1;
 	return s;
 }
 
@@ -443,6 +444,15 @@ static void read_done(struct wn_report *r, struct wn_rep_step *s, const char *pa
 		s->seconds += d;
 		if (d > s->seconds_max)
 			s->seconds_max = d;
+	} else {
+		d = 0;
+	}
+	double fin = time_of(j, "finished");
+	if (fin >= 0) {
+		if (s->first_start < 0 || fin - d < s->first_start)
+			s->first_start = fin - d;
+		if (fin > s->last_finish)
+			s->last_finish = fin;
 	}
 	const json_t *stages = json_object_get(j, "stages");
 	size_t i;
@@ -504,20 +514,20 @@ static void read_failed(struct wn_report *r, struct wn_rep_step *s, const char *
 		const char *nm = json_is_string(argv0) ? json_string_value(argv0) : "?";
 		const char *slash = strrchr(nm, '/');
 		if (sig)
-			wn_buf_addf(&ex, "%s%s=signal %s", ex.len ? " " : "", slash ? slash + 1 : nm, sig);
+			wn_buf_addf(&ex, "%s%s=signal %s", ex.len ? ", " : "", slash ? slash + 1 : nm, sig);
 		else
-			wn_buf_addf(&ex, "%s%s=%s", ex.len ? " " : "", slash ? slash + 1 : nm, code ? code : "?");
+			wn_buf_addf(&ex, "%s%s=%s", ex.len ? ", " : "", slash ? slash + 1 : nm, code ? code : "?");
 		free(code);
 		free(sig);
 	}
 	const json_t *exits = json_object_get(j, "exits");
 	json_array_foreach((json_t *)exits, i, e) {
 		if (json_is_integer(e))
-			wn_buf_addf(&ex, "%s%" JSON_INTEGER_FORMAT, ex.len ? " " : "", json_integer_value(e));
+			wn_buf_addf(&ex, "%s%" JSON_INTEGER_FORMAT, ex.len ? ", " : "", json_integer_value(e));
 	}
 	char *one = get_text(j, "exit");
 	if (one) {
-		wn_buf_addf(&ex, "%sexit %s", ex.len ? " " : "", one);
+		wn_buf_addf(&ex, "%sexit %s", ex.len ? ", " : "", one);
 		free(one);
 	}
 	f->exits = ex.len ? wn_buf_detach(&ex, NULL) : NULL;
@@ -721,6 +731,8 @@ void wn_report_json(const struct wn_report *r, struct wn_buf *out)
 		json_object_set_new(js, "failed_attempts", jint(s->failed_files));
 		json_object_set_new(js, "seconds", json_real(s->seconds));
 		json_object_set_new(js, "seconds_max", json_real(s->seconds_max));
+		json_object_set_new(js, "wall_seconds", s->last_finish >= 0 ? json_real(s->last_finish - s->first_start)
+									 : json_null());
 		json_t *stages = json_array();
 		for (size_t k = 0; k < s->nstages; k++) {
 			const struct wn_rep_stage *g = &s->stages[k];

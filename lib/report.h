@@ -60,6 +60,10 @@ struct wn_rep_step {
 	long tasks, done, failed; /* from run.json; -1 when unknown */
 	uint64_t done_files, failed_files;
 	double seconds, seconds_max; /* sum and max of the tasks' "seconds" */
+	/* wall time of the step: from the earliest task start (its "finished"
+	 * time minus its "seconds") to the latest "finished"; -1 when the
+	 * markers carry no "finished" time */
+	double first_start, last_finish;
 	struct wn_rep_stage *stages;
 	size_t nstages, capstages;
 };

@@ -486,12 +486,13 @@ static void funnel(struct wn_buf *b, const struct stage_ref *st, size_t n)
 static void rejections(struct wn_buf *b, const struct stage_ref *st, size_t n)
 {
 	section(b, "rejections", "Rejections per rule",
-		"Every reason a stage counted (rejections and other counted events), per stage, largest first.");
+		"Every reason a stage counted (rejections and other counted events), per stage, largest first, and the "
+		"malformed records it skipped.");
 	struct wn_buf k = WN_BUF_INIT, lab = WN_BUF_INIT;
 	int any = 0;
 	for (size_t i = 0; i < n; i++) {
 		const struct wn_rep_stage *g = st[i].g;
-		if (!g->reasons.n)
+		if (!g->reasons.n && !g->docs_bad)
 			continue;
 		any = 1;
 		wn_buf_reset(&lab);
@@ -501,8 +502,8 @@ static void rejections(struct wn_buf *b, const struct stage_ref *st, size_t n)
 		wn_buf_adds(b, "</h3>");
 		struct wn_rep_kv *v = sorted(&g->reasons, cmp_kv_desc);
 		size_t shown = g->reasons.n > TOP_RULES ? TOP_RULES : g->reasons.n;
-		struct wn_svg_row *rows = wn_xcalloc(shown + 1, sizeof *rows);
-		struct wn_buf *notes = wn_xcalloc(shown + 1, sizeof *notes);
+		struct wn_svg_row *rows = wn_xcalloc(shown + 2, sizeof *rows);
+		struct wn_buf *notes = wn_xcalloc(shown + 2, sizeof *notes);
 		uint64_t rest = 0;
 		for (size_t j = shown; j < g->reasons.n; j++)
 			rest += v[j].n;
@@ -517,8 +518,19 @@ static void rejections(struct wn_buf *b, const struct stage_ref *st, size_t n)
 			wn_rep_fmt_int(&notes[shown], rest);
 			rows[shown] = (struct wn_svg_row){ "(other rules)", notes[shown].data, { (double)rest } };
 		}
-		static const struct wn_svg_series s[] = { { "count", "#e8864f" } };
-		wn_svg_hbars(b, lab.data, rows, shown + (rest > 0), s, 1, 1, 0);
+		size_t nrows = shown + (rest > 0);
+		/* malformed input is not a rule, but it is lost too: show it beside them */
+		if (g->docs_bad) {
+			wn_rep_fmt_int(&notes[shown + 1], g->docs_bad);
+			wn_buf_adds(&notes[shown + 1], " malformed");
+			if (g->docs_in)
+				wn_buf_addf(&notes[shown + 1], " (%.2f%% of input)",
+					    100.0 * (double)g->docs_bad / (double)g->docs_in);
+			rows[nrows++] = (struct wn_svg_row){ "(malformed records)", notes[shown + 1].data,
+							     { 0, (double)g->docs_bad } };
+		}
+		static const struct wn_svg_series s[] = { { "rejected", "#e8864f" }, { "malformed", "#9b2c2c" } };
+		wn_svg_hbars(b, lab.data, rows, nrows, s, g->docs_bad ? 2 : 1, 1, 0);
 		wn_buf_adds(b, "<details><summary>table</summary><table><tr><th>rule</th><th class=\"r\">count</th>"
 			       "<th class=\"r\">share of input</th></tr>");
 		for (size_t j = 0; j < g->reasons.n; j++) {
@@ -532,14 +544,14 @@ static void rejections(struct wn_buf *b, const struct stage_ref *st, size_t n)
 			wn_buf_adds(b, "</tr>");
 		}
 		wn_buf_adds(b, "</table></details>\n");
-		for (size_t j = 0; j <= shown; j++)
+		for (size_t j = 0; j < shown + 2; j++)
 			wn_buf_release(&notes[j]);
 		free(notes);
 		free(rows);
 		free(v);
 	}
 	if (!any)
-		absent(b, "no stage counted a rejection");
+		absent(b, "no stage counted a rejection or a malformed record");
 	wn_buf_adds(b, "</section>\n");
 	wn_buf_release(&k);
 	wn_buf_release(&lab);
@@ -971,8 +983,8 @@ static void packing(struct wn_buf *b, const struct wn_report *r)
 static void timings(struct wn_buf *b, const struct wn_report *r, const struct stage_ref *st, size_t n)
 {
 	section(b, "timings", "Timings per step",
-		"Task-seconds summed over a step's completed tasks (the wall time of a step is shorter when tasks ran in "
-		"parallel), the slowest task, and the stages' own time.");
+		"Task-seconds summed over a step's completed tasks, the slowest task, the step's wall time (first task "
+		"start to last task end; shorter than the task-seconds when tasks ran in parallel), and the stages' own time.");
 	if (!r->nsteps) {
 		absent(b, "no steps");
 		wn_buf_adds(b, "</section>\n");
@@ -982,20 +994,26 @@ static void timings(struct wn_buf *b, const struct wn_report *r, const struct st
 	struct wn_buf *notes = wn_xcalloc(r->nsteps, sizeof *notes);
 	for (size_t i = 0; i < r->nsteps; i++) {
 		const struct wn_rep_step *s = &r->steps[i];
+		double wall = s->last_finish >= 0 ? s->last_finish - s->first_start : 0;
 		fmt_secs(&notes[i], s->seconds);
-		wn_buf_adds(&notes[i], " total, slowest task ");
-		fmt_secs(&notes[i], s->seconds_max);
-		rows[i] = (struct wn_svg_row){ s->name, notes[i].data, { s->seconds } };
+		wn_buf_adds(&notes[i], " of tasks");
+		if (s->last_finish >= 0) {
+			wn_buf_adds(&notes[i], " in ");
+			fmt_secs(&notes[i], wall);
+			wn_buf_adds(&notes[i], " wall");
+		}
+		rows[i] = (struct wn_svg_row){ s->name, notes[i].data, { s->seconds, wall } };
 	}
-	static const struct wn_svg_series ser[] = { { "task-seconds", "#3c8d6e" } };
-	wn_svg_hbars(b, "task-seconds per step", rows, r->nsteps, ser, 1, 1, 0);
+	static const struct wn_svg_series ser[] = { { "task-seconds", "#3c8d6e" }, { "wall time", "#a3b1c2" } };
+	wn_svg_hbars(b, "task-seconds and wall time per step", rows, r->nsteps, ser, 2, 0, 0);
 	for (size_t i = 0; i < r->nsteps; i++)
 		wn_buf_release(&notes[i]);
 	free(notes);
 	free(rows);
 	struct wn_buf k = WN_BUF_INIT;
 	wn_buf_adds(b, "<table><tr><th>step</th><th>kind</th><th class=\"r\">tasks</th><th class=\"r\">done</th>"
-		       "<th class=\"r\">failed</th><th class=\"r\">task-seconds</th><th class=\"r\">slowest task</th></tr>");
+		       "<th class=\"r\">failed</th><th class=\"r\">task-seconds</th><th class=\"r\">slowest task</th>"
+		       "<th class=\"r\">wall time</th></tr>");
 	for (size_t i = 0; i < r->nsteps; i++) {
 		const struct wn_rep_step *s = &r->steps[i];
 		wn_buf_adds(b, "<tr>");
@@ -1006,6 +1024,10 @@ static void timings(struct wn_buf *b, const struct wn_report *r, const struct st
 		td(b, key(&k, "%s/failed", s->name), s->failed >= 0 ? (double)s->failed : (double)s->failed_files, F_INT);
 		td(b, key(&k, "%s/seconds", s->name), s->seconds, F_SECS);
 		td(b, key(&k, "%s/seconds_max", s->name), s->seconds_max, F_SECS);
+		if (s->last_finish >= 0)
+			td(b, key(&k, "%s/wall_seconds", s->name), s->last_finish - s->first_start, F_SECS);
+		else
+			td_absent(b);
 		wn_buf_adds(b, "</tr>");
 		for (size_t j = 0; j < n; j++) {
 			if (st[j].step != s)
@@ -1014,7 +1036,7 @@ static void timings(struct wn_buf *b, const struct wn_report *r, const struct st
 			esc(b, st[j].g->name);
 			wn_buf_adds(b, "</td><td></td><td></td><td></td>");
 			td(b, key(&k, "%s/%d/seconds", s->name, st[j].g->index), st[j].g->seconds, F_SECS);
-			wn_buf_adds(b, "<td></td></tr>");
+			wn_buf_adds(b, "<td></td><td></td></tr>");
 		}
 	}
 	wn_buf_adds(b, "</table></section>\n");

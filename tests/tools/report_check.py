@@ -16,6 +16,7 @@ number the page shows. Checks (one "ok - "/"not ok - " line each):
   - every section is there; --absent ones say "not in this run", --present
     ones show numbers.
 """
+import datetime
 import glob
 import html.parser
 import json
@@ -110,7 +111,7 @@ def expected(work):
     order = []  # (step, index, name, agg) in pipeline order
     for st in steps:
         name = st["name"]
-        secs, smax, ndone = 0.0, 0.0, 0
+        secs, smax, ndone, t0, t1 = 0.0, 0.0, 0, None, None
         per = {}
         for p in sorted(glob.glob(os.path.join(work, name, "*.done.json"))):
             d = load(p)
@@ -121,6 +122,14 @@ def expected(work):
             if isinstance(s, (int, float)) and s >= 0:
                 secs += s
                 smax = max(smax, s)
+            else:
+                s = 0
+            fin = d.get("finished")
+            if isinstance(fin, str):
+                # an independent parse: the stdlib's, not the C one
+                f = datetime.datetime.fromisoformat(fin.replace("Z", "+00:00")).timestamp()
+                t0 = f - s if t0 is None else min(t0, f - s)
+                t1 = f if t1 is None else max(t1, f)
             for i, stg in enumerate(d.get("stages") or []):
                 stats = stg.get("stats") if isinstance(stg, dict) else None
                 sname = stats.get("stage") if isinstance(stats, dict) and stats.get("stage") else \
@@ -167,6 +176,8 @@ def expected(work):
                             sides[kind].append((name, p2))
         exp[f"{name}/seconds"] = secs
         exp[f"{name}/seconds_max"] = smax
+        if t1 is not None:
+            exp[f"{name}/wall_seconds"] = t1 - t0
         nfail = len(glob.glob(os.path.join(work, name, "*.failed.json")))
         if "tasks" in st:
             exp[f"{name}/tasks"] = st["tasks"]

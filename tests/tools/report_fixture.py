@@ -14,6 +14,7 @@ failed for good. A reason name carries HTML to test escaping.
 
 The committed fixture tests/data/report/work was made with this script.
 """
+import datetime
 import json
 import os
 import subprocess
@@ -42,10 +43,26 @@ def stats(stage, din, dout, reasons, bin_, bout, secs, hin, hout, **extra):
     return s
 
 
+# A timeline like two local workers: a step starts when the previous one
+# ended; its tasks run two at a time, each taking its "seconds".
+clock = {"t": 1795924800.0, "step": None, "lanes": [0.0, 0.0]}  # 2026-11-29T04:00:00Z
+
+
+def finished(step, seconds):
+    if clock["step"] != step:
+        clock["t"] = max([clock["t"]] + clock["lanes"])
+        clock["lanes"] = [clock["t"], clock["t"]]
+        clock["step"] = step
+    lane = min(range(2), key=lambda i: clock["lanes"][i])
+    clock["lanes"][lane] += seconds
+    return datetime.datetime.fromtimestamp(clock["lanes"][lane], datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
 def done(step, task, stages, output, seconds, attempt=1):
     dump(f"{WORK}/{step}/{task:05d}.done.json",
          {"step": step, "task": task, "input": f"in/{task:05d}.warc.gz", "output": output,
           "def_hash": "3f2a9c" + str(len(step)), "seconds": seconds, "attempt": attempt,
+          "finished": finished(step, seconds),
           "stages": [{"argv": [f"{BIN}/winnow-{s['stage']}"], "exit": 0, "stats": s} for s in stages]})
 
 
