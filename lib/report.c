@@ -626,8 +626,8 @@ struct wn_report *wn_report_load(const char *workdir, char *err, size_t errlen)
 		}
 		json_decref(run);
 	} else {
-		if (!is_file(rp))
-			warn(r, "%s: absent; steps found from the directories, in name order", rp);
+		/* absent is not an error (a run that never got to write it, or a
+		 * directory assembled by hand); the page says so */
 		discover_steps(r);
 	}
 	free(rp);

@@ -332,7 +332,10 @@ static void summary(struct wn_buf *b, const struct wn_report *r, const struct st
 	}
 	wn_buf_adds(b, "work directory <code>");
 	esc(b, r->workdir);
-	wn_buf_adds(b, "</code></p>\n<div class=\"cards\">");
+	wn_buf_adds(b, "</code>");
+	if (!r->has_run)
+		wn_buf_adds(b, " &middot; no readable run.json: steps are the directories holding markers, in name order");
+	wn_buf_adds(b, "</p>\n<div class=\"cards\">");
 	struct wn_buf v = WN_BUF_INIT;
 	const struct wn_rep_stage *first = NULL, *lastdoc = NULL;
 	for (size_t i = 0; i < n; i++) {

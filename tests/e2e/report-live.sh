@@ -70,6 +70,8 @@ mkdir -p "$WN_TMP/empty"
 "$R" "$WN_TMP/empty" 2>/dev/null; rc=$?
 check_eq "empty: exit status" "$rc" 0
 check "empty: default output is WORK_DIR/report.html" test -s "$WN_TMP/empty/report.html"
+"$R" "$WN_TMP/empty" --strict -o "$WN_TMP/empty2.html" 2>"$WN_TMP/err"; rc=$?
+check_eq "empty: an absent run.json is not an error, even with --strict" "$rc.$(wc -c <"$WN_TMP/err")" "0.0"
 $PYTHON "$T/report_check.py" "$WN_TMP/empty" "$WN_TMP/empty/report.html" \
   --absent funnel,rejections,lengths,languages,duplicates,tokenizer,packing,timings | sed 's/^\(not \)\?ok - /&empty: /'
 [ "${PIPESTATUS[0]}" = 0 ] || WN_FAILED=1
