@@ -46,9 +46,17 @@ class Page(html.parser.HTMLParser):
         self.values, self.dups, self.bad_refs, self.scripts, self.fails = {}, [], [], 0, []
         self.section, self.section_text, self.sections = None, {}, []
         self.cur_key, self.shown, self.section_keys = None, {}, {}
+        self.stack, self.unbalanced = [], []
 
-    def handle_starttag(self, tag, attrs):
+    VOID = {"meta", "br", "rect", "line", "path", "circle", "hr", "img", "link", "wbr"}
+
+    def handle_startendtag(self, tag, attrs):
+        self.handle_starttag(tag, attrs, selfclosed=True)
+
+    def handle_starttag(self, tag, attrs, selfclosed=False):
         a = dict(attrs)
+        if not selfclosed and tag not in self.VOID:
+            self.stack.append(tag)
         if tag == "script":
             self.scripts += 1
         if tag in ("link", "img", "iframe", "object", "embed", "image", "use"):
@@ -80,6 +88,11 @@ class Page(html.parser.HTMLParser):
             self.section_text[self.section] += data
 
     def handle_endtag(self, tag):
+        if tag not in self.VOID:
+            if self.stack and self.stack[-1] == tag:
+                self.stack.pop()
+            else:
+                self.unbalanced.append(f"</{tag}> closes <{self.stack[-1] if self.stack else 'nothing'}>")
         if tag == "td":
             self.cur_key = None
         if tag == "section":
@@ -309,6 +322,8 @@ def main():
     report("every number on the page equals the files' sum", not wrong, "; ".join(wrong[:10]))
     report("no number on the page that the files do not account for", not extra, ", ".join(extra[:10]))
     report("no duplicate keys on the page", not page.dups, ", ".join(page.dups[:5]))
+    report("every element is closed, in order", not page.unbalanced and not page.stack,
+           "; ".join(page.unbalanced[:5]) + (f" open at the end: {page.stack}" if page.stack else ""))
     bad_text = [f"{k}: '{page.shown[k]}' vs {page.values[k]}" for k in page.values
                 if not shown_matches(page.shown.get(k, ""), page.values[k])]
     report(f"the {len(page.values)} formatted numbers a reader sees agree with the exact values", not bad_text,
