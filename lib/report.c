@@ -433,6 +433,8 @@ static void look_for_sides(struct wn_report *r, const char *step, const char *ou
 	free(p);
 }
 
+static long task_of_file(const char *fname);
+
 static void read_done(struct wn_report *r, struct wn_rep_step *s, const char *path)
 {
 	json_t *j = load_json(r, path, 0);
@@ -446,6 +448,19 @@ static void read_done(struct wn_report *r, struct wn_rep_step *s, const char *pa
 			s->seconds_max = d;
 	} else {
 		d = 0;
+	}
+	/* keep the WN_REP_SLOW slowest, by insertion (the list is tiny) */
+	if (s->nslow < WN_REP_SLOW || d > s->slow[s->nslow - 1].seconds) {
+		int k = s->nslow < WN_REP_SLOW ? s->nslow++ : WN_REP_SLOW - 1;
+		free(s->slow[k].input);
+		while (k > 0 && s->slow[k - 1].seconds < d) {
+			s->slow[k] = s->slow[k - 1];
+			k--;
+		}
+		uint64_t tv;
+		s->slow[k].task = get_u64(j, "task", &tv) ? (long)tv : task_of_file(strrchr(path, '/') ? strrchr(path, '/') + 1 : path);
+		s->slow[k].seconds = d;
+		s->slow[k].input = get_text(j, "input");
 	}
 	double fin = time_of(j, "finished");
 	if (fin >= 0) {
@@ -651,6 +666,8 @@ void wn_report_free(struct wn_report *r)
 		}
 		free(s->stages);
 		free(s->name);
+		for (int k = 0; k < s->nslow; k++)
+			free(s->slow[k].input);
 	}
 	free(r->steps);
 	for (size_t i = 0; i < r->nfails; i++) {
@@ -759,6 +776,15 @@ void wn_report_json(const struct wn_report *r, struct wn_buf *out)
 			json_array_append_new(stages, jg);
 		}
 		json_object_set_new(js, "stages", stages);
+		json_t *slow = json_array();
+		for (int k = 0; k < s->nslow; k++) {
+			json_t *t = json_object();
+			json_object_set_new(t, "task", json_integer(s->slow[k].task));
+			json_object_set_new(t, "seconds", json_real(s->slow[k].seconds));
+			json_object_set_new(t, "input", jstr_or_null(s->slow[k].input));
+			json_array_append_new(slow, t);
+		}
+		json_object_set_new(js, "slowest_tasks", slow);
 		json_array_append_new(steps, js);
 	}
 	json_object_set_new(o, "steps", steps);

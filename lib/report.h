@@ -26,6 +26,7 @@
 #include "buf.h"
 
 #define WN_REP_HIST 64 /* log2 buckets kept (stage.h writes 40) */
+#define WN_REP_SLOW 5  /* slowest tasks kept per step */
 
 /* A small string -> count map (reasons, languages, cluster sizes); kept in
  * first-seen order, sorted only for display. */
@@ -64,6 +65,13 @@ struct wn_rep_step {
 	 * time minus its "seconds") to the latest "finished"; -1 when the
 	 * markers carry no "finished" time */
 	double first_start, last_finish;
+	/* the slowest completed tasks, slowest first (stragglers) */
+	struct wn_rep_task {
+		long task;
+		double seconds;
+		char *input;
+	} slow[WN_REP_SLOW];
+	int nslow;
 	struct wn_rep_stage *stages;
 	size_t nstages, capstages;
 };

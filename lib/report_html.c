@@ -1042,7 +1042,32 @@ static void timings(struct wn_buf *b, const struct wn_report *r, const struct st
 			wn_buf_adds(b, "<td></td><td></td></tr>");
 		}
 	}
-	wn_buf_adds(b, "</table></section>\n");
+	wn_buf_adds(b, "</table>");
+	/* stragglers: per-file steps only, where one slow input holds up the step */
+	int any = 0;
+	for (size_t i = 0; i < r->nsteps; i++) {
+		const struct wn_rep_step *s = &r->steps[i];
+		if (s->barrier || s->done_files < 2)
+			continue;
+		if (!any)
+			wn_buf_adds(b, "<h3>Slowest tasks</h3><table><tr><th>step</th><th class=\"r\">task</th>"
+				       "<th class=\"r\">seconds</th><th class=\"r\">&times; step mean</th><th>input</th></tr>");
+		any = 1;
+		double mean = s->seconds / (double)s->done_files;
+		for (int t = 0; t < s->nslow && t < 3; t++) {
+			wn_buf_adds(b, "<tr>");
+			td_text(b, s->name);
+			wn_buf_addf(b, "<td class=\"r\">%ld</td>", s->slow[t].task);
+			td(b, NULL, s->slow[t].seconds, F_SECS);
+			td(b, NULL, mean > 0 ? s->slow[t].seconds / mean : 0, F_REAL);
+			wn_buf_adds(b, "<td><code>");
+			esc(b, s->slow[t].input ? s->slow[t].input : "");
+			wn_buf_adds(b, "</code></td></tr>");
+		}
+	}
+	if (any)
+		wn_buf_adds(b, "</table>");
+	wn_buf_adds(b, "</section>\n");
 	wn_buf_release(&k);
 }
 

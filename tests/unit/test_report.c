@@ -178,6 +178,9 @@ TEST(sums_a_work_directory)
 	CHECK_EQ_INT(wn_rep_map_get(&dd->clusters, "3"), 1);
 	CHECK(r->steps[0].seconds == 4.0);
 	CHECK(r->steps[0].seconds_max == 2.5);
+	CHECK_EQ_INT(r->steps[0].nslow, 2);
+	CHECK_EQ_INT(r->steps[0].slow[0].task, 1); /* slowest first */
+	CHECK(r->steps[0].slow[1].seconds == 1.5);
 	CHECK_EQ_INT(r->nfails, 2);
 	CHECK_EQ_STR(r->fails[0].step, "b"); /* steps are read in run.json order */
 	CHECK_EQ_STR(r->fails[1].step, "a");
