@@ -12,6 +12,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <stdarg.h>
 #include <jansson.h>
@@ -19,6 +20,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 /* ---- small helpers -------------------------------------------------------- */
 
@@ -221,13 +223,38 @@ static void free_list(char **v)
 	free(v);
 }
 
+/* Whole file into memory, then jansson: json_load_file() reads with getc(),
+ * which was a third of the time on 10,000 markers. */
 static json_t *load_json(struct wn_report *r, const char *path, int quiet_missing)
 {
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		if (!(quiet_missing && errno == ENOENT))
+			warn(r, "%s: %s", path, strerror(errno));
+		return NULL;
+	}
+	struct wn_buf b = WN_BUF_INIT;
+	for (;;) {
+		wn_buf_grow(&b, 65536);
+		ssize_t n = read(fd, b.data + b.len, b.cap - b.len - 1);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			warn(r, "%s: %s", path, strerror(errno));
+			close(fd);
+			wn_buf_release(&b);
+			return NULL;
+		}
+		if (n == 0)
+			break;
+		wn_buf_setlen(&b, b.len + (size_t)n);
+	}
+	close(fd);
 	json_error_t je;
-	json_t *j = json_load_file(path, 0, &je);
+	json_t *j = json_loadb(b.data, b.len, 0, &je);
+	wn_buf_release(&b);
 	if (!j) {
-		if (!(quiet_missing && !is_file(path)))
-			warn(r, "%s:%d:%d: %s", path, je.line, je.column, je.text);
+		warn(r, "%s:%d:%d: %s", path, je.line, je.column, je.text);
 		return NULL;
 	}
 	if (!json_is_object(j)) {
