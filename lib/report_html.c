@@ -788,6 +788,17 @@ static void duplicates(struct wn_buf *b, const struct stage_ref *st, size_t n)
 	wn_buf_release(&lab);
 }
 
+/* A per-file step that leaves a manifest per task would otherwise fill the
+ * page; the --json dump keeps them all. */
+#define MAX_SIDES 8
+
+static void more_sides(struct wn_buf *b, size_t n, const char *what)
+{
+	if (n > MAX_SIDES)
+		wn_buf_addf(b, "<p class=\"what\">%zu more %s not shown (all are in the --json dump).</p>", n - MAX_SIDES,
+			    what);
+}
+
 /* ---- tokenizer ---------------------------------------------------------------------------- */
 
 static void row_json(struct wn_buf *b, const char *label, const json_t *j, const char *k, int fmt)
@@ -813,7 +824,7 @@ static void tokenizer(struct wn_buf *b, const struct wn_report *r, const struct 
 	section(b, "tokenizer", "Tokenizer", "The trained vocabulary and how densely the tokenizer encodes the corpus.");
 	struct wn_buf k = WN_BUF_INIT;
 	int any = 0;
-	for (size_t i = 0; i < r->ntokenizers; i++) {
+	for (size_t i = 0; i < r->ntokenizers && i < MAX_SIDES; i++) {
 		const json_t *m = r->tokenizers[i].json;
 		any = 1;
 		wn_buf_adds(b, "<h3>");
@@ -873,6 +884,7 @@ static void tokenizer(struct wn_buf *b, const struct wn_report *r, const struct 
 		}
 		wn_buf_adds(b, "</table>");
 	}
+	more_sides(b, r->ntokenizers, "tokenizer.meta.json files");
 	if (!any)
 		absent(b, "no tokenizer.meta.json in a step's output and no stage reported vocab_size or tokens");
 	wn_buf_adds(b, "</section>\n");
@@ -885,7 +897,7 @@ static void packing(struct wn_buf *b, const struct wn_report *r)
 {
 	section(b, "packing", "Packing", "How full the training rows are, and what each source contributed (manifest.json).");
 	struct wn_buf k = WN_BUF_INIT;
-	for (size_t i = 0; i < r->npacks; i++) {
+	for (size_t i = 0; i < r->npacks && i < MAX_SIDES; i++) {
 		const json_t *m = r->packs[i].json;
 		wn_buf_adds(b, "<h3>");
 		esc(b, r->packs[i].step);
@@ -975,6 +987,7 @@ static void packing(struct wn_buf *b, const struct wn_report *r)
 			free(rows);
 		}
 	}
+	more_sides(b, r->npacks, "manifest.json files");
 	if (!r->npacks)
 		absent(b, "no manifest.json in a step's output");
 	wn_buf_adds(b, "</section>\n");
