@@ -738,7 +738,7 @@ void wn_source_name(const char *path, char *out, size_t cap)
 	const char *b = strrchr(path, '/');
 	snprintf(out, cap, "%s", !strcmp(path, "-") ? "stdin" : b ? b + 1 : path);
 	static const char *ext[] = { ".gz", ".zst", ".bz2", ".xz", ".warc", ".wet", ".xml", ".jsonl", ".json",
-				     ".tar", ".tgz", ".zip" };
+				     ".tar", ".tgz", ".zip", ".arc" };
 	for (int again = 1; again;) {
 		again = 0;
 		size_t n = strlen(out);
@@ -789,8 +789,8 @@ enum wn_fmt wn_sniff_format(const char *p, size_t n)
 		p += 3;
 	p = skip_ws(p, e);
 	size_t m = (size_t)(e - p);
-	if (m >= 5 && !memcmp(p, "WARC/", 5))
-		return WN_FMT_WARC;
+	if ((m >= 5 && !memcmp(p, "WARC/", 5)) || (m >= 11 && !memcmp(p, "filedesc://", 11)))
+		return WN_FMT_WARC; /* ARC files are read by the WARC reader too */
 	if (m >= 1 && *p == '<')
 		return has(p, WN_MIN(m, (size_t)8192), "<mediawiki") ? WN_FMT_WIKI : WN_FMT_UNKNOWN;
 	if (m >= 1 && *p == '{')

@@ -25,7 +25,8 @@ struct wn_warc {
 	uint64_t max_block;
 	struct fld_off *fo;
 	size_t nfo, focap;
-	struct wn_buf hdr; /* header copy for too_large records */
+	struct wn_buf hdr; /* header copy for too_large records; ARC headers as WARC fields */
+	int arc;           /* the file is an ARC (filedesc:// first) */
 };
 
 struct wn_warc *wn_warc_new(struct wn_din *d)
@@ -251,6 +252,80 @@ static int damage(struct wn_warc_rec *r, char *err, size_t errlen, const char *f
 	return wn_err(err, errlen, "%s", msg);
 }
 
+/* ARC (the Internet Archive's format before WARC): each record is one line
+ * "URL IP DATE MIME [v2 fields...] LENGTH" then LENGTH bytes and a newline;
+ * the first, filedesc://, describes the file. The line becomes WARC fields
+ * (response / warcinfo, Target-URI, Date, Content-Type) so the rest of
+ * ingest sees WARC records. */
+static int arc_next(struct wn_warc *w, struct wn_warc_rec *r, uint64_t start, char *err, size_t errlen)
+{
+	struct wn_din *d = w->d;
+	size_t a = wn_din_fill(d, 4096);
+	const char *p = wn_din_ptr(d);
+	const char *nl = memchr(p, '\n', a);
+	if (!nl) {
+		wn_din_consume(d, a);
+		return damage(r, err, errlen, "ARC record header without an end of line");
+	}
+	size_t ll = (size_t)(nl - p), nt = 0;
+	const char *tok[16];
+	size_t tl[16];
+	for (size_t i = 0; i < ll && nt < 16;) {
+		while (i < ll && (p[i] == ' ' || p[i] == '\r'))
+			i++;
+		if (i >= ll)
+			break;
+		tok[nt] = p + i;
+		while (i < ll && p[i] != ' ' && p[i] != '\r')
+			i++;
+		tl[nt] = (size_t)(p + i - tok[nt]);
+		nt++;
+	}
+	int64_t len = nt >= 5 ? 0 : -1;
+	for (size_t k = 0; len >= 0 && nt >= 5 && k < tl[nt - 1]; k++)
+		len = tok[nt - 1][k] >= '0' && tok[nt - 1][k] <= '9' && k < 18 ? len * 10 + (tok[nt - 1][k] - '0') : -1;
+	if (len < 0) {
+		wn_din_consume(d, ll + 1);
+		return damage(r, err, errlen, "not an ARC record header (%zu bytes skipped)", ll + 1);
+	}
+	if ((uint64_t)len > w->max_block) {
+		wn_din_consume(d, ll + 1);
+		return damage(r, err, errlen, "ARC record of %lld bytes is over the size limit", (long long)len);
+	}
+	int desc = tl[0] >= 11 && !memcmp(tok[0], "filedesc://", 11);
+	wn_buf_reset(&w->hdr);
+	wn_buf_addf(&w->hdr, "ARC/1\r\nWARC-Type: %s\r\nWARC-Target-URI: %.*s\r\nWARC-Date: %.*s\r\n",
+		    desc ? "warcinfo" : "response", (int)tl[0], tok[0], (int)tl[2], tok[2]);
+	size_t hl = ll + 1;
+	a = wn_din_fill(d, hl + (size_t)len + 1);
+	p = wn_din_ptr(d);
+	int http = a >= hl + 5 && !memcmp(p + hl, "HTTP/", 5);
+	wn_buf_addf(&w->hdr, "Content-Type: %.*s\r\nContent-Length: %lld\r\n\r\n", http ? 16 : (int)tl[3],
+		    http ? "application/http" : tok[3], (long long)len);
+	if (a < hl + (size_t)len || wn_din_gap_in(d, start, start + hl + (size_t)len, NULL) >= 0) {
+		const char *gap = NULL;
+		int64_t g = wn_din_gap_in(d, start, start + hl + (size_t)len, &gap);
+		if (g >= 0) {
+			wn_din_take_gap(d, (uint64_t)g, NULL);
+			wn_din_consume(d, (size_t)((uint64_t)g - start));
+			return damage(r, err, errlen, "ARC record cut short: %s", gap);
+		}
+		wn_din_consume(d, a);
+		return damage(r, err, errlen, "ARC record truncated: length %lld but only %zu bytes before the end",
+			      (long long)len, a - hl);
+	}
+	size_t vlen;
+	r->repairs = 0;
+	parse_header(w, r, w->hdr.data, w->hdr.len, &vlen);
+	r->version_len = vlen;
+	make_fields(w, r, w->hdr.data);
+	r->declared_len = len;
+	r->block = p + hl;
+	r->block_len = (size_t)len;
+	w->pending = hl + (size_t)len;
+	return 1;
+}
+
 int wn_warc_next(struct wn_warc *w, struct wn_warc_rec *r, char *err, size_t errlen)
 {
 	struct wn_din *d = w->d;
@@ -288,6 +363,10 @@ int wn_warc_next(struct wn_warc *w, struct wn_warc_rec *r, char *err, size_t err
 		return wn_err(err, errlen, "%s", gap);
 	if (a == 0)
 		return 0;
+	if (a >= 11 && !memcmp(wn_din_ptr(d), "filedesc://", 11))
+		w->arc = 1;
+	if (w->arc && !is_warc_start(wn_din_ptr(d), a))
+		return arc_next(w, r, start, err, errlen);
 	if (!is_warc_start(wn_din_ptr(d), a)) {
 		uint64_t n = skip_garbage(d);
 		gap = wn_din_take_gap(d, wn_din_pos(d), NULL);

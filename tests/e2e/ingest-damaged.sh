@@ -55,6 +55,11 @@ check_eq "jsonl: records pass through byte for byte" "$(head -2 "$WN_TMP/jsonl.j
 t zstd-warc 0 "zstd -q -c $D/content-length.warc" docs_out=4
 t per-record-zstd 0 "for f in $D/garbage-between.warc; do $PYTHON -c 'import sys
 d=open(sys.argv[1],\"rb\").read(); i=d.index(b\"this is not\"); sys.stdout.buffer.write(d[:i])' \$f; done | zstd -q -c" docs_out=1
+t arc 0 "cat $D/example.arc" docs_out=1 warcinfo=1 not-html=2
+check "arc: url and date from the ARC header line" grep -q '"url":"http://arc.example/".*"warc_date":"20060101000001"' "$WN_TMP/arc.jsonl"
+t arc.gz 0 "cat $D/example.arc.gz" docs_out=1 warcinfo=1 not-html=2
+t arc-cut 1 "head -c 250 $D/example.arc" docs_out=0 docs_bad=1
+check "arc-cut: message" grep -q 'ARC record truncated' "$WN_TMP/arc-cut.err"
 t not-a-container 1 "echo hello" docs_bad=1
 check "not-a-container: says so" grep -q 'not a container' "$WN_TMP/not-a-container.err"
 t empty-input 0 "true" docs_in=0

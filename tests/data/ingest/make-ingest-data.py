@@ -53,7 +53,7 @@ w("content-length.warc", info
   + B)
 
 # Content-Encoding that lies, real gzip, raw deflate, latin-1, a 404 and a redirect, an image
-gz = gzip.compress(page("Gzipped"))
+gz = gzip.compress(page("Gzipped"), mtime=0)
 co = zlib.compressobj(9, zlib.DEFLATED, -15); raw = co.compress(page("Deflated")) + co.flush()
 latin = "<html><head><title>Caf\xe9</title></head><body><p>Cr\xe8me br\xfbl\xe9e</p></body></html>".encode("latin-1")
 w("encodings.warc", info
@@ -72,12 +72,12 @@ lf = rec(b"response", b"http://lf.example/", http(page("LF"), b"Content-Type: te
 w("bare-lf-0.18.warc", lf.replace(b"\r\n\r\n", b"\n\n") + lf.replace(b"f0000000", b"f1111111"))
 
 # one gzip member per record, the middle member corrupted
-members = [gzip.compress(x) for x in (info, A, B, C)]
+members = [gzip.compress(x, mtime=0) for x in (info, A, B, C)]
 bad = bytearray(members[2]); bad[len(bad) // 2] ^= 0xff; bad[len(bad) // 2 + 1] ^= 0xff
 members[2] = bytes(bad)
 w("corrupt-member.warc.gz", b"".join(members))
 # the same, cut inside the last member
-w("truncated.warc.gz", b"".join(gzip.compress(x) for x in (info, A, B))[:-40])
+w("truncated.warc.gz", b"".join(gzip.compress(x, mtime=0) for x in (info, A, B))[:-40])
 
 # a tar and a zip of a small site
 files = {"site/index.html": page("Index"), "site/notes.txt": b"Plain notes.\n", "site/logo.png": b"\x89PNG\r\n\x1a\n",
@@ -110,3 +110,14 @@ w("wiki-cut.xml", xml.encode()[: xml.encode().index(b"<page><title>Talk")] + b"<
 
 # JSONL (Dolma) with one broken line
 w("docs.jsonl", b'{"id":"1","text":"one","source":"t"}\n\n{"id":"2","text":"two", "metadata":{"x":1}}\n{"id":3,"text":\n{"id":"4","text":"four"}')
+
+# ARC v1 (the Internet Archive's format before WARC), plain and one gzip member per record
+def arc(url, mime, date, content):
+    return ("%s 192.0.2.1 %s %s %d\n" % (url, date, mime, len(content))).encode() + content + b"\n"
+desc = b"1 0 InternetArchive\nURL IP-address Archive-date Content-type Archive-length\n\n"
+arcs = [arc("filedesc://example.arc", "text/plain", "20060101000000", desc),
+        arc("http://arc.example/", "text/html", "20060101000001", http(page("ARC page"), b"Content-Type: text/html")),
+        arc("http://arc.example/logo.gif", "image/gif", "20060101000002", http(b"GIF89a....", b"Content-Type: image/gif")),
+        arc("dns:arc.example", "text/dns", "20060101000003", b"20060101000003\narc.example. 300 IN A 192.0.2.1\n")]
+w("example.arc", b"".join(arcs))
+w("example.arc.gz", b"".join(gzip.compress(x, mtime=0) for x in arcs))
