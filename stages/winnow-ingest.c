@@ -238,6 +238,8 @@ static void do_wiki(struct wn_stage *st, struct ingest *g, struct wn_din *d)
 		} else if (p->is_redirect) {
 			wn_recout_meta_str(&g->o, "redirect_to", p->redirect.data, p->redirect.len);
 			wn_stage_reject_rec(st, &g->o, "redirect");
+		} else if (p->text.len > g->max_bytes) {
+			wn_stage_reject_rec(st, &g->o, "too-large");
 		} else if (is_blank(p->text.data, p->text.len)) {
 			wn_stage_reject_rec(st, &g->o, "empty");
 		} else {
