@@ -83,7 +83,9 @@ static size_t raw_more(struct wn_din *d)
 		d->raw_pos = 0;
 	}
 	if (d->raw_len == d->raw_cap) {
-		if (d->sniffing)
+		/* while sniffing nothing may be dropped; a bzip2 block yields its
+		 * first byte only when whole (up to ~900 KB compressed) */
+		if (d->sniffing && d->raw_cap >= (8u << 20))
 			return 0;
 		d->raw_cap *= 2;
 		d->raw = wn_xrealloc(d->raw, d->raw_cap);
