@@ -2,6 +2,7 @@
  * lib/warc (record reader, repairs, damage, offsets, digests). */
 #include "tap.h"
 
+#include <bzlib.h>
 #include <zlib.h>
 #include <zstd.h>
 
@@ -361,6 +362,34 @@ TEST(sniff_rewinds_compressed_input)
 	wn_buf_release(&z);
 }
 
+/* bzip2 yields nothing until a whole block (up to 900 KB) is in: sniffing
+ * must read that far even when the text hardly compresses. */
+TEST(sniff_bzip2_incompressible)
+{
+	struct wn_buf b = WN_BUF_INIT;
+	char body[1200001];
+	uint64_t x = 88172645463325252ull;
+	for (size_t i = 0; i < sizeof body - 1; i++) {
+		x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+		body[i] = (char)('!' + x % 90);
+	}
+	body[sizeof body - 1] = '\0';
+	record(&b, "resource", body, -1);
+	unsigned int zn = (unsigned int)(b.len + b.len / 50 + 1000);
+	char *z = malloc(zn);
+	CHECK(BZ2_bzBuffToBuffCompress(z, &zn, b.data, (unsigned int)b.len, 9, 0, 0) == BZ_OK);
+	CHECK(zn > 256 * 1024);
+	char err[128];
+	struct wn_din *d = wn_din_open(tmpfile_with(z, zn), err, sizeof err);
+	CHECK_EQ_INT(wn_din_codec(d), WN_CODEC_BZIP2);
+	CHECK_EQ_INT(wn_din_sniff(d), WN_FMT_WARC);
+	CHECK_EQ_INT(wn_din_fill(d, b.len + 1), b.len);
+	wn_din_free(d);
+	unlink(tmpl);
+	free(z);
+	wn_buf_release(&b);
+}
+
 TEST(digests)
 {
 	CHECK_EQ_INT(wn_warc_digest_check("sha1:3I42H3S6NNFQ2MSVX7XZKYAYSCX5QBYJ", 37, "", 0), 1);
@@ -411,6 +440,7 @@ int main(void)
 	RUN(bare_lf_and_old_version);
 	RUN(sniff_formats);
 	RUN(sniff_rewinds_compressed_input);
+	RUN(sniff_bzip2_incompressible);
 	RUN(digests);
 	RUN(real_file_counts);
 	return tap_done();
