@@ -463,6 +463,8 @@ static void dec_start(struct wn_din *d)
 		if (!d->zd)
 			d->zd = ZSTD_createDCtx();
 		ZSTD_DCtx_reset(d->zd, ZSTD_reset_session_and_parameters);
+		/* files made with `zstd --long` need windows over the 128 MB default */
+		ZSTD_DCtx_setParameter(d->zd, ZSTD_d_windowLogMax, 31);
 		zstd_load_dict(d);
 		break;
 	default:
