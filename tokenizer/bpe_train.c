@@ -565,7 +565,7 @@ static void run_job(struct trainer *tr, uint32_t chunk, struct chgbuf *o)
  * the atomics before blocking on the condition variable (the blocking path
  * re-checks under the mutex, so no wake-up is lost); the caller spins and
  * yields while the last chunks finish. */
-#define SPIN 4000
+#define SPIN 300
 #define TK_GEN(t) ((t) >> 40)
 #define TK_N(t) ((uint32_t)((t) >> 20) & 0xFFFFF)
 #define TK_NEXT(t) ((uint32_t)(t) & 0xFFFFF)
