@@ -257,6 +257,7 @@ struct aent {
 	int64_t delta;
 	uint32_t head;   /* node index + 1, 0 = no word */
 	uint32_t nwords; /* nodes in the chain */
+	uint32_t dst, at; /* after apply_counts: the chain's words go to list dst from index at */
 };
 
 struct anode {
@@ -274,7 +275,7 @@ struct chgbuf {
 
 struct trainer;
 
-enum { JOB_REWRITE, JOB_SETUP };
+enum { JOB_REWRITE, JOB_SETUP, JOB_WORDS };
 
 /* Setup: each thread counts the pairs of its words in its own table. */
 struct setup_local {
@@ -312,6 +313,7 @@ struct trainer {
 	int job;
 	uint32_t *bound; /* setup: word offsets where each thread's words begin (nthreads + 1) */
 	struct setup_local *sl;
+	struct chgbuf *mainbuf; /* the caller's buffer (thread 0) */
 	int nthreads;
 	struct worker *wk;
 	pthread_mutex_t mu;
@@ -543,10 +545,14 @@ static void setup_slice(struct trainer *tr, int idx)
 	}
 }
 
+static void apply_words(struct trainer *tr, struct chgbuf *o);
+
 static void run_job(struct trainer *tr, uint32_t chunk, struct chgbuf *o)
 {
 	if (tr->job == JOB_SETUP)
 		setup_slice(tr, (int)chunk);
+	else if (tr->job == JOB_WORDS) /* chunk i: the buffer of thread i */
+		apply_words(tr, chunk ? &tr->wk[chunk].out : tr->mainbuf);
 	else
 		run_slice(tr, chunk, o);
 }
@@ -635,14 +641,17 @@ static void *worker_main(void *arg)
 	}
 }
 
-/* Apply one thread's aggregated changes: counts always; words of pairs
- * that gained occurrences into this step's lists (touched pairs are
- * remembered in *touched). */
-static void apply_changes(struct trainer *tr, struct chgbuf *o, uint32_t step, uint64_t **touched, size_t *nt,
-			  size_t *tcap)
+/* Applying one thread's aggregated changes is split in two. apply_counts
+ * (serial, in a fixed order) updates the pair table, gives each pair that
+ * gained words this step its new list (touched pairs are remembered in
+ * *touched) and reserves the chain's place in it; apply_words then copies
+ * the chains into their places, which for a parallel step every thread does
+ * for its own buffer at once (the places do not overlap). */
+static void apply_counts(struct trainer *tr, struct chgbuf *o, uint32_t step, uint64_t **touched, size_t *nt,
+			 size_t *tcap)
 {
 	for (size_t i = 0; i < o->nused; i++) {
-		const struct aent *c = &o->t[o->used[i]];
+		struct aent *c = &o->t[o->used[i]];
 		if (i + PREFETCH_AHEAD < o->nused)
 			__builtin_prefetch(&tr->pt.t[phash(&tr->pt, o->t[o->used[i + PREFETCH_AHEAD]].pair)]);
 		struct pent *e = ptab_get(&tr->pt, c->pair);
@@ -663,11 +672,25 @@ static void apply_changes(struct trainer *tr, struct chgbuf *o, uint32_t step, u
 			l->cap = l->n + c->nwords;
 			l->w = wn_xrealloc(l->w, (size_t)l->cap * sizeof(*l->w));
 		}
+		c->dst = e->pos;
+		c->at = l->n;
+		l->n += c->nwords;
+	}
+}
+
+static void apply_words(struct trainer *tr, struct chgbuf *o)
+{
+	for (size_t i = 0; i < o->nused; i++) {
+		const struct aent *c = &o->t[o->used[i]];
+		if (!c->head)
+			continue;
+		uint32_t *w = tr->pp.l[c->dst].w + c->at;
 		for (uint32_t k = c->head; k; k = o->node[k - 1].next)
-			pos_add(l, o->node[k - 1].w);
+			*w++ = o->node[k - 1].w;
 	}
 	agg_reset(o);
 }
+
 
 static int cmp_byte_cp(const void *x, const void *y)
 {
@@ -774,6 +797,7 @@ int wn_bpe_train(const struct wn_bpe_counts *c, const struct wn_bpe_train_opts *
 		tr->nthreads = (int)(tr->nw / 64 + 1); /* tiny corpora: not worth it */
 	struct chgbuf mainbuf;
 	agg_init(&mainbuf);
+	tr->mainbuf = &mainbuf;
 	if (tr->nthreads > 1) {
 		pthread_mutex_init(&tr->mu, NULL);
 		pthread_cond_init(&tr->go, NULL);
@@ -900,12 +924,16 @@ int wn_bpe_train(const struct wn_bpe_counts *c, const struct wn_bpe_train_opts *
 			par_words += pl->n;
 			tr->chunk = WN_MAX((size_t)64, pl->n >> 19);
 			run_all(tr, (uint32_t)((pl->n + tr->chunk - 1) / tr->chunk), &mainbuf);
-			apply_changes(tr, &mainbuf, step, &touched, &ntouched, &tcap);
+			apply_counts(tr, &mainbuf, step, &touched, &ntouched, &tcap);
 			for (int i = 1; i < tr->nthreads; i++)
-				apply_changes(tr, &tr->wk[i].out, step, &touched, &ntouched, &tcap);
+				apply_counts(tr, &tr->wk[i].out, step, &touched, &ntouched, &tcap);
+			tr->job = JOB_WORDS;
+			run_all(tr, (uint32_t)tr->nthreads, &mainbuf);
+			tr->job = JOB_REWRITE;
 		} else {
 			rewrite_words(tr, pl->w, 0, pl->n, &mainbuf);
-			apply_changes(tr, &mainbuf, step, &touched, &ntouched, &tcap);
+			apply_counts(tr, &mainbuf, step, &touched, &ntouched, &tcap);
+			apply_words(tr, &mainbuf);
 		}
 		pos_free(&tr->pp, top.pos);
 		for (size_t i = 0; i < ntouched; i++) {
