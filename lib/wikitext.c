@@ -38,6 +38,7 @@ struct wn_wikitext {
 	size_t n;
 	size_t no_close_from[32];     /* per drop_content_tag() name: no closer at or after */
 	size_t no_comment_close_from; /* no "-->" at or after this offset */
+	size_t no_bracket_before;     /* external links starting before this offset lack their ']' */
 };
 
 struct wn_wikitext *wn_wikitext_new(enum wn_wiki_tables tables)
@@ -363,14 +364,19 @@ static size_t ext_link(struct wn_wikitext *w, size_t i, size_t hi, struct wn_buf
 	      starts_ci(s + a, hi - a, "ftp://") || starts_ci(s + a, hi - a, "//") ||
 	      starts_ci(s + a, hi - a, "mailto:") || starts_ci(s + a, hi - a, "news:")))
 		return 0;
+	if (a < w->no_bracket_before)
+		return 0; /* an earlier scan found no ']' on this line */
 	size_t j = a;
 	while (j < hi && s[j] != ']' && s[j] != '\n' && s[j] != ' ' && s[j] != '\t')
 		j++;
 	size_t lab = j;
 	while (j < hi && s[j] != ']' && s[j] != '\n')
 		j++;
-	if (j >= hi || s[j] != ']')
+	if (j >= hi || s[j] != ']') {
+		if (j >= w->n || s[j] == '\n')
+			w->no_bracket_before = j;
 		return 0;
+	}
 	if (lab < j)
 		conv(w, lab + 1, j, o, depth + 1);
 	return j + 1;
@@ -574,12 +580,15 @@ static void conv(struct wn_wikitext *w, size_t lo, size_t hi, struct wn_buf *o, 
 				continue;
 			}
 		}
+		if (c == '\n') {
+			wn_buf_addc(o, '\n');
+			i++;
+			continue;
+		}
 		/* plain run up to the next special byte */
 		size_t j = i + 1;
 		while (j < hi && s[j] != '{' && s[j] != '[' && s[j] != '<' && s[j] != '\'' && s[j] != '&' &&
 		       s[j] != '_' && s[j] != '\n')
-			j++;
-		if (j < hi && s[j] == '\n')
 			j++;
 		wn_buf_add(o, s + i, j - i);
 		i = j;
@@ -640,6 +649,7 @@ size_t wn_wikitext_to_text(struct wn_wikitext *w, const char *src, size_t len, s
 	for (size_t k = 0; k < WN_ARRAY_SIZE(w->no_close_from); k++)
 		w->no_close_from[k] = SIZE_MAX;
 	w->no_comment_close_from = SIZE_MAX;
+	w->no_bracket_before = 0;
 	if (len > UINT32_MAX - 4)
 		len = w->n = UINT32_MAX - 4; /* match[] holds 32-bit offsets */
 	pair(w);
