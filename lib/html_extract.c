@@ -1017,7 +1017,7 @@ static void emit(struct wn_html_extractor *x, struct wn_buf *out)
 			continue;
 		if (k->h1 && x->opts.mode != WN_HTML_RECALL)
 			continue;
-		if (x->opts.mode == WN_HTML_PRECISION && k->kind != B_HEAD && k->chars < 40 &&
+		if (x->opts.mode == WN_HTML_PRECISION && k->kind == B_PARA && k->chars < 40 &&
 		    !ends_sentence((unsigned char)x->txt.data[k->start + k->len - 1]))
 			continue;
 		if (out->len) {
