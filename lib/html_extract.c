@@ -1182,8 +1182,15 @@ int wn_html_extract(struct wn_html_extractor *x, const char *html, size_t len, c
 		    HTML_PARSE_COMPACT | HTML_PARSE_NODEFDTD;
 	if (charset && !*charset)
 		charset = NULL;
-	if (charset && !xmlFindCharEncodingHandler(charset))
-		charset = NULL; /* an unknown name must not lose the page */
+	if (charset) {
+		/* an unknown name must not lose the page; the lookup may open an
+		 * iconv converter, which must be closed again */
+		xmlCharEncodingHandlerPtr h = xmlFindCharEncodingHandler(charset);
+		if (h)
+			xmlCharEncCloseFunc(h);
+		else
+			charset = NULL;
+	}
 	strip_raw(html, len, &x->src);
 	htmlDocPtr doc = htmlReadMemory(x->src.len ? x->src.data : " ", x->src.len ? (int)x->src.len : 1, NULL, charset,
 					popts | (charset ? HTML_PARSE_IGNORE_ENC : 0));
