@@ -917,9 +917,13 @@ static int select_content(struct wn_html_extractor *x)
 		x->els[top].flags |= EF_SELECTED;
 		return 1;
 	}
-	/* Climb while a parent scores better: the article is often split into
-	 * several scored children of one wrapper. */
-	float last = best, threshold = best / 3.0f;
+	/* An article split into several scored children of one wrapper gives
+	 * the wrapper more than any child: climb to an ancestor that beats the
+	 * top candidate itself, stopping at one that scores under a third of
+	 * it. (Readability compares with the last ancestor seen instead, which
+	 * lets a weak intermediate level hand the choice to a page-wide
+	 * wrapper; comparing with the top candidate is stricter.) */
+	float threshold = best / 3.0f;
 	for (int p = x->els[top].parent; p >= 0 && x->els[p].id != T_BODY && x->els[p].id != T_HTML;
 	     p = x->els[p].parent) {
 		if (!(x->els[p].flags & EF_SCORED))
@@ -927,11 +931,10 @@ static int select_content(struct wn_html_extractor *x)
 		float ps = final_score(&x->els[p]);
 		if (ps < threshold)
 			break;
-		if (ps > last) {
+		if (ps > best) {
 			top = p;
 			break;
 		}
-		last = ps;
 	}
 	best = final_score(&x->els[top]);
 #ifdef WN_HTML_DEBUG
@@ -981,6 +984,33 @@ static int select_content(struct wn_html_extractor *x)
 		if (take) {
 			s->flags |= EF_SELECTED;
 			nsel++;
+		}
+	}
+	/* Articles cut into sections by figures or pull quotes often repeat
+	 * the wrapper's class on every section ("post__content"), at a depth
+	 * where sibling inclusion cannot reach them: take other candidates of
+	 * the same tag and class that score like related siblings. */
+	const xmlChar *tcls = xmlHasProp(x->els[top].node, (const xmlChar *)"class") ?
+				      xmlHasProp(x->els[top].node, (const xmlChar *)"class")->children ?
+				      xmlHasProp(x->els[top].node, (const xmlChar *)"class")->children->content : NULL : NULL;
+	if (tcls && *tcls) {
+		for (size_t i = 0; i < x->nels; i++) {
+			struct el *e = &x->els[i];
+			if ((int)i == top || !(e->flags & EF_SCORED) || (e->flags & EF_SELECTED) ||
+			    final_score(e) < sib_threshold || strcmp((const char *)e->node->name, (const char *)x->els[top].node->name))
+				continue;
+			xmlAttr *a = xmlHasProp(e->node, (const xmlChar *)"class");
+			if (!a || !a->children || !a->children->content || strcmp((const char *)a->children->content, (const char *)tcls))
+				continue;
+			int related = 0; /* ancestor or descendant of top: already covered */
+			for (int p = e->parent; p >= 0 && !related; p = x->els[p].parent)
+				related = p == top;
+			for (int p = x->els[top].parent; p >= 0 && !related; p = x->els[p].parent)
+				related = p == (int)i;
+			if (!related) {
+				e->flags |= EF_SELECTED;
+				nsel++;
+			}
 		}
 	}
 	return nsel;
