@@ -356,6 +356,7 @@ struct wn_html_extractor {
 	int in_link, in_pre, in_head, pending_space, h1;
 	unsigned char cur_kind;
 	int strip_unlikely;
+	int no_clean;            /* last resort: keep link-heavy sub-containers */
 	double deadline;
 	struct wn_html_result *res;
 };
@@ -1023,6 +1024,7 @@ static void emit(struct wn_html_extractor *x, struct wn_buf *out)
 	 * pass propagates "inside the selection" and "dropped" downwards. */
 	for (size_t i = 0; i < x->nels; i++) {
 		struct el *e = &x->els[i];
+		e->flags &= (unsigned char)~(EF_CHECKED | EF_DROP); /* emit may run twice */
 		int in = e->flags & EF_SELECTED;
 		int par_in = e->parent >= 0 && (x->els[e->parent].flags & EF_CHECKED);
 		if (par_in)
@@ -1032,7 +1034,7 @@ static void emit(struct wn_html_extractor *x, struct wn_buf *out)
 		e->flags |= EF_CHECKED; /* inside the selection */
 		if (par_in && (x->els[e->parent].flags & EF_DROP))
 			e->flags |= EF_DROP;
-		else if (!(e->flags & EF_SELECTED) && drop_container(x, e))
+		else if (!(e->flags & EF_SELECTED) && !x->no_clean && drop_container(x, e))
 			e->flags |= EF_DROP;
 	}
 	wn_buf_reset(out);
@@ -1194,7 +1196,8 @@ static void strip_raw(const char *in, size_t n, struct wn_buf *out)
 
 /* Below this many characters the first attempt probably stripped the
  * article itself (a "comment-body" wrapper, say): retry without the
- * class/id heuristics, as Readability does. */
+ * class/id heuristics, then without conditional cleaning, and keep the
+ * longest result, as Readability does. */
 #define RETRY_CHARS 250
 
 int wn_html_extract(struct wn_html_extractor *x, const char *html, size_t len, const char *charset,
@@ -1243,6 +1246,17 @@ int wn_html_extract(struct wn_html_extractor *x, const char *html, size_t len, c
 				struct wn_buf t = res->text;
 				res->text = alt;
 				alt = t;
+			}
+			if (rc == 0 && res->text.len < RETRY_CHARS) {
+				/* the same selection without conditional cleaning */
+				x->no_clean = 1;
+				emit(x, &alt);
+				x->no_clean = 0;
+				if (alt.len > res->text.len) {
+					struct wn_buf t = res->text;
+					res->text = alt;
+					alt = t;
+				}
 			}
 			wn_buf_release(&alt);
 		}
