@@ -28,10 +28,11 @@ median() { sort -n | sed -n 2p; }
 # on a shared machine wall time includes waiting for the core, CPU time not.
 secs() { /usr/bin/time -f "%e %U %S" -o "$T/time" "$@" >/dev/null || return 1; awk '{print $1, $2 + $3}' "$T/time"; }
 
-if [ -x "$BIN/winnow-ingest" ] && [ -n "$warc" ]; then
+INGEST=${INGEST:-$BIN/winnow-ingest}
+if [ -x "$INGEST" ] && [ -n "$warc" ]; then
   for _ in $(seq "$REPEAT"); do cat "$warc"; done >"$T/big.warc.gz"
   what="ingest|extract over the WARC x$REPEAT"
-  cmd="'$BIN/winnow-ingest' --no-progress '$T/big.warc.gz' | '$X' --no-progress"
+  cmd="'$INGEST' --no-progress '$T/big.warc.gz' | '$X' --no-progress"
 else
   what="extract over JSONL x$REPEAT (winnow-ingest not built)"
   cmd="'$X' --no-progress '$T/big.jsonl'"
@@ -54,7 +55,11 @@ else
   peer_pps=; peer_f1=
 fi
 
-"$X" --no-progress "$T/dev.jsonl" >"$T/ours.jsonl"
+if [ -x "$INGEST" ] && [ -n "$warc" ]; then   # score what the real pipe produces
+  "$INGEST" --no-progress "$warc" | "$X" --no-progress >"$T/ours.jsonl"
+else
+  "$X" --no-progress "$T/dev.jsonl" >"$T/ours.jsonl"
+fi
 f1=$($PYTHON "$WN_ROOT/tests/tools/extract_f1.py" "$gt" "$T/ours.jsonl" | awk '{print $3}')
 pps=$($PYTHON -c "print(round($pages / $w, 1))")
 cpu_pps=$($PYTHON -c "print(round($pages / $c, 1))")

@@ -10,7 +10,9 @@ of the precision average); F1 = 2PR/(P+R) of the averages.
 
 Usage: extract_f1.py GROUND_TRUTH.json OUTPUT.jsonl [--per-page] [--min F1]
 OUTPUT.jsonl holds one {"id": KEY, "text": ...} per page (KEY = ground-truth
-key, i.e. the file name's sha256, or a path/URL ending in KEY[.html[.gz]]).
+key, i.e. the file name's sha256, or a path/URL ending in KEY[.html[.gz]]);
+a record whose id is not a key is matched by its "url" (as winnow-ingest
+writes records of the dev WARC).
 Pages absent from the output count as empty. Prints "P R F1 N" on stdout;
 with --min exits 1 when F1 is below it. Stdlib only (it is a test tool).
 """
@@ -59,6 +61,7 @@ def main(argv):
         return 2
     with open(args[0], encoding="utf-8") as f:
         truth = json.load(f)
+    by_url = {v.get("url"): k for k, v in truth.items()}
     got = {}
     with open(args[1], encoding="utf-8") as f:
         for line in f:
@@ -66,7 +69,10 @@ def main(argv):
             if not line:
                 continue
             r = json.loads(line)
-            got[key_of(str(r.get("id", "")))] = r.get("text") or ""
+            key = key_of(str(r.get("id", "")))
+            if key not in truth:
+                key = by_url.get(r.get("url"), key)
+            got[key] = r.get("text") or ""
     ps, rs = [], []
     for key in sorted(truth):
         t = shingles(truth[key]["articleBody"])
