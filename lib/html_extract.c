@@ -721,6 +721,9 @@ static int walk(struct wn_html_extractor *x, xmlNode *root)
 					break;
 				if (t.id == T_HEADER && x->strip_unlikely)
 					break;
+				/* captions describe pictures we do not keep */
+				if (t.id == T_FIGCAPTION && x->opts.mode != WN_HTML_RECALL)
+					break;
 				if (t.kind == K_CELL) {
 					/* cells of a row share its block, separated by a tab */
 					if (x->txt.len > x->blk_start)

@@ -248,6 +248,18 @@ TEST(deep_and_wide_trees)
 	wn_buf_release(&h);
 }
 
+TEST(captions)
+{
+	const char *html = "<html><body><div><p>" PROSE1 "</p><figure><img src=a.jpg>"
+			   "<figcaption>The committee at work on Tuesday. Photo: Agency</figcaption></figure>"
+			   "<p>" PROSE2 "</p></div></body></html>";
+	CHECK_EQ_INT(run_mode(html, strlen(html), NULL, WN_HTML_BALANCED), WN_HTML_OK);
+	CHECK(has(PROSE1 "\n\n" PROSE2));
+	CHECK(!has("Photo"));
+	CHECK_EQ_INT(run_mode(html, strlen(html), NULL, WN_HTML_RECALL), WN_HTML_OK);
+	CHECK(has("Photo: Agency"));
+}
+
 TEST(reuse_across_documents)
 {
 	struct wn_html_opts o = { 0 };
@@ -276,6 +288,7 @@ int main(void)
 	RUN(picks_the_article_not_the_link_list);
 	RUN(class_words_retry);
 	RUN(deep_and_wide_trees);
+	RUN(captions);
 	RUN(reuse_across_documents);
 	wn_html_result_release(&res);
 	return tap_done();
