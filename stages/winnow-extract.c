@@ -13,8 +13,11 @@
  * naming the page's original encoding would otherwise garble it).
  * metadata.charset is left as it is (it describes the original bytes).
  */
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <libxml/parser.h>
 
 #include "html_extract.h"
 #include "stage.h"
@@ -90,7 +93,121 @@ static const struct wn_stage_def def = {
 		"      --wiki-tables T   drop (default) or flatten wikitext tables\n",
 	.longopts = longopts,
 	.on_option = on_option,
+	.has_threads = 1,
 };
+
+/* One record in flight. The worker fills `act` and `out`; the main thread
+ * then emits, rejects or reports it, in input order. */
+enum act { A_PASS, A_EMIT, A_REJECT, A_BAD };
+
+struct job {
+	struct wn_buf line; /* a copy of the input line (the reader reuses its own) */
+	struct wn_rec rec;
+	struct wn_recout out;
+	uint64_t lineno;
+	enum act act;
+	const char *why;    /* reject rule, or the bad field's name */
+	int html, wiki;
+	size_t bytes;
+};
+
+struct worker {
+	const struct ctx *cx;
+	struct wn_html_extractor *hx;
+	struct wn_wikitext *wx;
+	struct wn_html_result res;
+	struct wn_buf markup;
+	struct job *jobs;
+	size_t njobs;
+	size_t *next; /* shared job counter (atomic) */
+	pthread_t tid;
+};
+
+static void convert(struct worker *w, struct job *j)
+{
+	const struct wn_jmember *t = wn_rec_get(&j->rec, "text");
+	j->html = j->wiki = 0;
+	j->bytes = 0;
+	if (t && t->type == WN_J_STRING) {
+		j->act = A_PASS;
+		return;
+	}
+	const char *field = "html";
+	int h = wn_rec_get_str(&j->rec, field, &w->markup);
+	if (h == 0)
+		h = wn_rec_get_str(&j->rec, field = "wikitext", &w->markup);
+	j->act = A_REJECT;
+	if (h < 0 || (t && t->type != WN_J_NULL)) {
+		j->act = A_BAD;
+		j->why = h < 0 ? field : "text";
+		return;
+	}
+	if (h == 0) {
+		j->why = "no-content";
+		return;
+	}
+	j->bytes = w->markup.len;
+	struct wn_html_result *r = &w->res;
+	if (field[0] == 'h') {
+		char err[256];
+		j->html = 1;
+		int x = wn_html_extract(w->hx, w->markup.data, w->markup.len, "UTF-8", r, err, sizeof err);
+		if (x < 0) {
+			j->why = wn_html_reason(x);
+			return;
+		}
+	} else {
+		j->wiki = 1;
+		if (w->cx->opts.max_bytes && w->markup.len > w->cx->opts.max_bytes) {
+			j->why = "too-large";
+			return;
+		}
+		wn_wikitext_to_text(w->wx, w->markup.data, w->markup.len, &r->text);
+		wn_buf_reset(&r->title);
+		wn_buf_reset(&r->lang);
+		if (r->text.len == 0) {
+			j->why = "empty";
+			return;
+		}
+	}
+	wn_recout_begin(&j->out, &j->rec);
+	wn_recout_del(&j->out, field);
+	wn_recout_set_str(&j->out, "text", r->text.data, r->text.len);
+	if (r->title.len)
+		wn_recout_meta_str(&j->out, "title", r->title.data, r->title.len);
+	if (r->lang.len)
+		wn_recout_meta_str(&j->out, "html_lang", r->lang.data, r->lang.len);
+	wn_recout_finish(&j->out);
+	j->act = A_EMIT;
+}
+
+static void *work(void *arg)
+{
+	struct worker *w = arg;
+	size_t i;
+	while ((i = __atomic_fetch_add(w->next, 1, __ATOMIC_RELAXED)) < w->njobs)
+		convert(w, &w->jobs[i]);
+	return NULL;
+}
+
+/* Point a copy of the parsed record at the copied line (the members are
+ * spans into it), instead of validating the line a second time. */
+static void rebase(struct wn_rec *dst, const struct wn_rec *src, const char *line)
+{
+	WN_GROW(dst->m, dst->mcap, src->nm ? src->nm : 1);
+	dst->line = line;
+	dst->len = src->len;
+	dst->nm = src->nm;
+	for (size_t i = 0; i < src->nm; i++) {
+		dst->m[i] = src->m[i];
+		dst->m[i].key = line + (src->m[i].key - src->line);
+		dst->m[i].val = line + (src->m[i].val - src->line);
+	}
+}
+
+/* -j N: records are converted in batches of BATCH_PER_THREAD * N by N
+ * threads and written in input order after each batch. */
+#define BATCH_PER_THREAD 16
 
 int main(int argc, char **argv)
 {
@@ -99,83 +216,93 @@ int main(int argc, char **argv)
 	int rc = wn_stage_start(&st, &def, &cx, argc, argv);
 	if (rc != WN_STAGE_RUN)
 		return rc;
-	struct wn_html_extractor *hx = wn_html_extractor_new(&cx.opts);
-	struct wn_wikitext *wx = wn_wikitext_new(cx.tables);
-	struct wn_html_result res;
+	xmlInitParser(); /* before any thread touches libxml2 */
+	int nw = st.threads > 0 ? st.threads : 1;
+	size_t batch = nw > 1 ? (size_t)nw * BATCH_PER_THREAD : 1;
+	struct worker *ws = wn_xcalloc((size_t)nw, sizeof *ws);
+	struct job *jobs = wn_xcalloc(batch, sizeof *jobs);
+	size_t next = 0;
+	for (int k = 0; k < nw; k++) {
+		ws[k].cx = &cx;
+		ws[k].hx = wn_html_extractor_new(&cx.opts);
+		ws[k].wx = wn_wikitext_new(cx.tables);
+		wn_html_result_init(&ws[k].res);
+		wn_buf_init(&ws[k].markup);
+		ws[k].jobs = jobs;
+		ws[k].next = &next;
+	}
+	for (size_t i = 0; i < batch; i++) {
+		wn_buf_init(&jobs[i].line);
+		wn_rec_init(&jobs[i].rec);
+		wn_recout_init(&jobs[i].out);
+	}
 	struct wn_rec rec;
-	struct wn_recout out;
-	struct wn_buf markup = WN_BUF_INIT, line = WN_BUF_INIT;
 	uint64_t html_docs = 0, html_bytes = 0, wiki_docs = 0;
-	char err[256], where[64];
-	wn_html_result_init(&res);
+	int more = 1, stop = 0;
 	wn_rec_init(&rec);
-	wn_recout_init(&out);
-	while (wn_stage_next(&st, &rec) > 0) {
-		snprintf(where, sizeof where, "line %llu", (unsigned long long)st.cur_line);
-		const struct wn_jmember *t = wn_rec_get(&rec, "text");
-		if (t && t->type == WN_J_STRING) {
-			wn_buf_reset(&line); /* pass through byte for byte */
-			wn_buf_add(&line, rec.line, rec.len);
-			wn_buf_addc(&line, '\n');
-			wn_stage_emit(&st, line.data, line.len);
-			continue;
+	while (more && !stop) {
+		size_t n = 0;
+		while (n < batch && (more = wn_stage_next(&st, &rec) > 0)) {
+			struct job *j = &jobs[n++];
+			wn_buf_reset(&j->line);
+			wn_buf_add(&j->line, rec.line, rec.len);
+			j->lineno = st.cur_line;
+			rebase(&j->rec, &rec, j->line.data);
 		}
-		int h = wn_rec_get_str(&rec, "html", &markup);
-		const char *field = "html";
-		if (h == 0) {
-			h = wn_rec_get_str(&rec, "wikitext", &markup);
-			field = "wikitext";
-		}
-		if (h < 0 || (t && t->type != WN_J_NULL)) {
-			if (wn_stage_bad(&st, where, rec.line, rec.len, "field '%s' is not a string",
-					 h < 0 ? field : "text") < 0)
-				break;
-			continue;
-		}
-		if (h == 0) {
-			wn_stage_reject(&st, &rec, "no-content");
-			continue;
-		}
-		wn_recout_begin(&out, &rec);
-		wn_recout_del(&out, field);
-		if (field[0] == 'h') {
-			html_docs++;
-			html_bytes += markup.len;
-			int x = wn_html_extract(hx, markup.data, markup.len, "UTF-8", &res, err, sizeof err);
-			if (x < 0) {
-				wn_stage_reject(&st, &rec, wn_html_reason(x));
-				continue;
-			}
-			wn_recout_set_str(&out, "text", res.text.data, res.text.len);
-			if (res.title.len)
-				wn_recout_meta_str(&out, "title", res.title.data, res.title.len);
-			if (res.lang.len)
-				wn_recout_meta_str(&out, "html_lang", res.lang.data, res.lang.len);
+		next = 0;
+		for (int k = 0; k < nw; k++)
+			ws[k].njobs = n;
+		if (nw == 1) {
+			work(&ws[0]);
 		} else {
-			wiki_docs++;
-			if ((cx.opts.max_bytes && markup.len > cx.opts.max_bytes)) {
-				wn_stage_reject(&st, &rec, "too-large");
-				continue;
-			}
-			wn_wikitext_to_text(wx, markup.data, markup.len, &res.text);
-			if (res.text.len == 0) {
-				wn_stage_reject(&st, &rec, "empty");
-				continue;
-			}
-			wn_recout_set_str(&out, "text", res.text.data, res.text.len);
+			for (int k = 0; k < nw; k++)
+				if (pthread_create(&ws[k].tid, NULL, work, &ws[k]))
+					BUG("pthread_create failed");
+			for (int k = 0; k < nw; k++)
+				pthread_join(ws[k].tid, NULL);
 		}
-		wn_stage_emit_rec(&st, &out);
-		wn_stage_tick(&st);
+		for (size_t i = 0; i < n && !stop; i++) {
+			struct job *j = &jobs[i];
+			html_docs += j->html;
+			wiki_docs += j->wiki;
+			html_bytes += j->html ? j->bytes : 0;
+			char where[64];
+			switch (j->act) {
+			case A_PASS: /* byte for byte */
+				wn_buf_addc(&j->line, '\n');
+				wn_stage_emit(&st, j->line.data, j->line.len);
+				break;
+			case A_EMIT:
+				wn_stage_emit(&st, j->out.line.data, j->out.line.len);
+				break;
+			case A_REJECT:
+				wn_stage_reject(&st, &j->rec, j->why);
+				break;
+			case A_BAD:
+				snprintf(where, sizeof where, "line %llu", (unsigned long long)j->lineno);
+				if (wn_stage_bad(&st, where, j->line.data, j->line.len, "field '%s' is not a string", j->why) < 0)
+					stop = 1;
+				break;
+			}
+			wn_stage_tick(&st);
+		}
 	}
 	wn_stage_stat_int(&st, "html_docs", (int64_t)html_docs);
 	wn_stage_stat_int(&st, "html_bytes", (int64_t)html_bytes);
 	wn_stage_stat_int(&st, "wikitext_docs", (int64_t)wiki_docs);
-	wn_html_extractor_free(hx);
-	wn_wikitext_free(wx);
-	wn_html_result_release(&res);
+	for (int k = 0; k < nw; k++) {
+		wn_html_extractor_free(ws[k].hx);
+		wn_wikitext_free(ws[k].wx);
+		wn_html_result_release(&ws[k].res);
+		wn_buf_release(&ws[k].markup);
+	}
+	for (size_t i = 0; i < batch; i++) {
+		wn_buf_release(&jobs[i].line);
+		wn_rec_release(&jobs[i].rec);
+		wn_recout_release(&jobs[i].out);
+	}
+	free(ws);
+	free(jobs);
 	wn_rec_release(&rec);
-	wn_recout_release(&out);
-	wn_buf_release(&markup);
-	wn_buf_release(&line);
 	return wn_stage_finish(&st);
 }

@@ -44,6 +44,20 @@ check_eq "rejects carry rejected_by" "$(grep -o '"rejected_by":"extract:[a-z-]*"
 check_eq "bad lines kept raw" "$(wc -l <"$WN_TMP/bad.jsonl")" 2
 check "bad record named with file and line" grep -q 'in.jsonl.*line 5' "$WN_TMP/err"
 
+# -j N: same records, same order, same accounting
+"$X" -j 3 --max-bytes 1000 --stats "$WN_TMP/st3.json" --rejects "$WN_TMP/rej3.jsonl" --bad "$WN_TMP/bad3.jsonl" \
+  "$WN_TMP/in.jsonl" >"$WN_TMP/out3.jsonl" 2>/dev/null
+check_eq "-j 3 exit 1 with bad records" $? 1
+check "-j 3 output identical" cmp -s "$WN_TMP/out.jsonl" "$WN_TMP/out3.jsonl"
+check "-j 3 rejects identical" cmp -s "$WN_TMP/rej.jsonl" "$WN_TMP/rej3.jsonl"
+check_eq "-j 3 counts" "$(grep -o '"docs_[a-z]*":[0-9]*' "$WN_TMP/st3.json" | tr '\n' ' ')" \
+  "$(grep -o '"docs_[a-z]*":[0-9]*' "$WN_TMP/st.json" | tr '\n' ' ')"
+if dev=$(wn_data html/dev); then
+  $PYTHON "$WN_ROOT/tests/tools/extract_mkjsonl.py" "$dev" 3 >"$WN_TMP/dev3.jsonl"
+  "$X" "$WN_TMP/dev3.jsonl" >"$WN_TMP/d1.jsonl"; "$X" -j 4 "$WN_TMP/dev3.jsonl" >"$WN_TMP/d4.jsonl"
+  check "-j 4 on 180 pages: identical output in input order" cmp -s "$WN_TMP/d1.jsonl" "$WN_TMP/d4.jsonl"
+fi
+
 # flags
 "$X" --help >"$WN_TMP/help" 2>&1; check_eq "--help exits 0" $? 0
 check "--help lists --mode" grep -q -- '--mode' "$WN_TMP/help"
