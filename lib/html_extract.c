@@ -1049,7 +1049,11 @@ static void emit(struct wn_html_extractor *x, struct wn_buf *out)
 		const struct el *e = &x->els[k->owner];
 		if ((e->flags & (EF_CHECKED | EF_DROP)) != EF_CHECKED)
 			continue;
-		if ((float)k->link_chars > maxld * (float)k->chars)
+		/* link-dominated blocks are navigation, unless the text around the
+		 * links is a sentence of its own ("... was <a>re-opened after
+		 * ...</a>.") */
+		if ((float)k->link_chars > maxld * (float)k->chars &&
+		    (k->chars - k->link_chars < 50 || k->link_chars * 5 > k->chars * 4 || k->kind != B_PARA))
 			continue;
 		if (k->h1 && x->opts.mode != WN_HTML_RECALL)
 			continue;
