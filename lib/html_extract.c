@@ -880,6 +880,9 @@ static int drop_container(const struct wn_html_extractor *x, const struct el *e)
 		return 1;
 	if (e->chars < 25 && (e->nimg == 0 || e->nimg > 2) && e->nhead == 0)
 		return 1;
+	/* a picture with a line under it: a caption without <figcaption> */
+	if (x->opts.mode != WN_HTML_RECALL && e->nimg == 1 && e->np == 0 && e->nhead == 0 && e->chars < 150)
+		return 1;
 	if (e->weight < 25 && ld > maxld)
 		return 1;
 	if (e->weight >= 25 && ld > 0.5f)

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # extract-f1.sh -- winnow-extract on the 60 annotated article pages, scored
 # with the article-extraction-benchmark metric (tests/tools/extract_f1.py).
-# Measured here: balanced F1 0.975 (P 0.966, R 0.984), precision mode 0.973
+# Measured here: balanced F1 0.976 (P 0.967, R 0.984), precision mode 0.973
 # (P 0.968), recall mode 0.969 (R 0.986); Readability.js 0.951
 # with the same scorer. The threshold leaves a little room for libxml2
 # versions, not for regressions.
@@ -15,7 +15,7 @@ check "extract exits 0" test $? = 0
 read -r P R F N < <($PYTHON "$WN_ROOT/tests/tools/extract_f1.py" "$gt" "$WN_TMP/out.jsonl")
 echo "# balanced: P=$P R=$R F1=$F pages=$N"
 check "60 pages scored" test "$N" = 60
-check "balanced F1 $F >= 0.95" $PYTHON -c "import sys; sys.exit(0 if $F >= 0.95 else 1)"
+check "balanced F1 $F >= 0.96" $PYTHON -c "import sys; sys.exit(0 if $F >= 0.96 else 1)"
 
 for mode in precision recall; do
   "$BIN/winnow-extract" --mode $mode "$WN_TMP/in.jsonl" >"$WN_TMP/$mode.jsonl"
