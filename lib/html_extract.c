@@ -1241,9 +1241,15 @@ static void strip_raw(const char *in, size_t n, struct wn_buf *out)
 			continue;
 		}
 		int selfclose;
+		size_t before = out->len;
 		size_t k = copy_tag(in, n, j, out, &selfclose);
-		if (k >= n)
+		if (k >= n) {
+			/* a tag that never ends (unclosed quote, say): let the
+			 * parser see the rest exactly as it was */
+			wn_buf_setlen(out, before);
+			wn_buf_add(out, in + j, n - j);
 			break;
+		}
 		size_t nlen;
 		if (!selfclose && raw_name(in + j + 1, n - j - 1, &nlen)) {
 			/* skip the content up to the end tag (or the end of input) */
@@ -1297,8 +1303,14 @@ int wn_html_extract(struct wn_html_extractor *x, const char *html, size_t len, c
 		else
 			charset = NULL;
 	}
-	strip_raw(html, len, &x->src);
-	htmlDocPtr doc = htmlReadMemory(x->src.len ? x->src.data : " ", x->src.len ? (int)x->src.len : 1, NULL, charset,
+	const char *src = html;
+	size_t srclen = len;
+	if (!x->opts.no_prepass) {
+		strip_raw(html, len, &x->src);
+		src = x->src.data;
+		srclen = x->src.len;
+	}
+	htmlDocPtr doc = htmlReadMemory(srclen ? src : " ", srclen ? (int)srclen : 1, NULL, charset,
 					popts | (charset ? HTML_PARSE_IGNORE_ENC : 0));
 	if (!doc)
 		return wn_err(err, errlen, "libxml2 could not parse the document");

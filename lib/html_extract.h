@@ -36,6 +36,7 @@ struct wn_html_opts {
 	enum wn_html_mode mode;
 	size_t max_bytes;   /* 0: no limit; larger documents fail with WN_HTML_TOO_LARGE */
 	double max_seconds; /* 0: no limit; checked during the tree walks */
+	int no_prepass;     /* parse the page as is (tests compare the two; slower) */
 };
 
 /* Return codes of wn_html_extract (negative: no text). */

@@ -3,6 +3,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <dirent.h>
+#include <zlib.h>
+
 #include "html_extract.h"
 #include "tap.h"
 
@@ -273,6 +276,66 @@ TEST(reuse_across_documents)
 	wn_html_extractor_free(x);
 }
 
+/* The pre-pass (dropping script/style contents, comments and unread
+ * attributes before parsing) must not change the result: same text, title
+ * and language as parsing the page as is, on the 60 real dev pages, in
+ * every mode. */
+TEST(prepass_changes_nothing_on_real_pages)
+{
+	const char *dir = tap_data("html/dev");
+	if (!dir)
+		return;
+	char dirpath[4096];
+	snprintf(dirpath, sizeof dirpath, "%s", dir);
+	DIR *d = opendir(dirpath);
+	CHECK(d != NULL);
+	if (!d)
+		return;
+	struct wn_html_result a, b;
+	wn_html_result_init(&a);
+	wn_html_result_init(&b);
+	struct wn_buf doc = WN_BUF_INIT;
+	struct dirent *de;
+	int pages = 0;
+	while ((de = readdir(d))) {
+		if (!strstr(de->d_name, ".html.gz"))
+			continue;
+		char path[8192];
+		snprintf(path, sizeof path, "%s/%s", dirpath, de->d_name);
+		gzFile g = gzopen(path, "rb");
+		CHECK(g != NULL);
+		if (!g)
+			continue;
+		wn_buf_reset(&doc);
+		char buf[65536];
+		int n;
+		while ((n = gzread(g, buf, sizeof buf)) > 0)
+			wn_buf_add(&doc, buf, (size_t)n);
+		gzclose(g);
+		for (int m = 0; m < 3; m++) {
+			struct wn_html_opts o1 = { .mode = (enum wn_html_mode)m }, o2 = o1;
+			o2.no_prepass = 1;
+			struct wn_html_extractor *x1 = wn_html_extractor_new(&o1), *x2 = wn_html_extractor_new(&o2);
+			int r1 = wn_html_extract(x1, doc.data, doc.len, NULL, &a, err, sizeof err);
+			int r2 = wn_html_extract(x2, doc.data, doc.len, NULL, &b, err, sizeof err);
+			CHECK_EQ_INT(r1, r2);
+			if (strcmp(a.text.data, b.text.data) || strcmp(a.title.data, b.title.data) ||
+			    strcmp(a.lang.data, b.lang.data)) {
+				printf("#   %s mode %d: pre-pass changes the result\n", de->d_name, m);
+				tap_cur_failed = 1;
+			}
+			wn_html_extractor_free(x1);
+			wn_html_extractor_free(x2);
+		}
+		pages++;
+	}
+	closedir(d);
+	CHECK_EQ_INT(pages, 60);
+	wn_buf_release(&doc);
+	wn_html_result_release(&a);
+	wn_html_result_release(&b);
+}
+
 int main(void)
 {
 	wn_html_result_init(&res);
@@ -290,6 +353,7 @@ int main(void)
 	RUN(deep_and_wide_trees);
 	RUN(captions);
 	RUN(reuse_across_documents);
+	RUN(prepass_changes_nothing_on_real_pages);
 	wn_html_result_release(&res);
 	return tap_done();
 }
