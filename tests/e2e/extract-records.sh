@@ -58,6 +58,12 @@ if dev=$(wn_data html/dev); then
   check "-j 4 on 180 pages: identical output in input order" cmp -s "$WN_TMP/d1.jsonl" "$WN_TMP/d4.jsonl"
 fi
 
+# --max-seconds: a page that cannot finish in time is rejected as timeout
+if [ -n "${dev:-}" ]; then
+  "$X" --max-seconds 0.000001 --stats "$WN_TMP/sto.json" "$WN_TMP/dev3.jsonl" >"$WN_TMP/o.jsonl"
+  check "--max-seconds rejects as timeout" grep -q '"reasons":{"timeout":180}' "$WN_TMP/sto.json"
+fi
+
 # flags
 "$X" --help >"$WN_TMP/help" 2>&1; check_eq "--help exits 0" $? 0
 check "--help lists --mode" grep -q -- '--mode' "$WN_TMP/help"
