@@ -33,7 +33,7 @@ struct wn_wikitext {
 	size_t matchcap;
 	struct open *stack;
 	size_t nstack, stackcap;
-	struct wn_buf tmp;
+	struct wn_buf tmp, tmp2;
 	const char *s;
 	size_t n;
 	size_t no_close_from[32];     /* per drop_content_tag() name: no closer at or after */
@@ -46,6 +46,7 @@ struct wn_wikitext *wn_wikitext_new(enum wn_wiki_tables tables)
 	struct wn_wikitext *w = wn_xcalloc(1, sizeof *w);
 	w->tables = tables;
 	wn_buf_init(&w->tmp);
+	wn_buf_init(&w->tmp2);
 	return w;
 }
 
@@ -56,6 +57,7 @@ void wn_wikitext_free(struct wn_wikitext *w)
 	free(w->match);
 	free(w->stack);
 	wn_buf_release(&w->tmp);
+	wn_buf_release(&w->tmp2);
 	free(w);
 }
 
@@ -642,6 +644,44 @@ static void tidy(const char *s, size_t n, struct wn_buf *o)
 	wn_buf_setlen(o, o->len);
 }
 
+/* Parentheses emptied by removed templates: "Achilles ({{IPA|..}}; {{lang|grc|..}}, Akhilleus, )"
+ * leaves "(; , Akhilleus, )". Trim separators inside, drop what is left
+ * empty. A closer is looked for within 300 bytes on the same line, so the
+ * pass stays linear. */
+static void parens(const char *s, size_t n, struct wn_buf *o)
+{
+	wn_buf_reset(o);
+	wn_buf_grow(o, n);
+	for (size_t i = 0; i < n;) {
+		const char *p = memchr(s + i, '(', n - i);
+		if (!p) {
+			wn_buf_add(o, s + i, n - i);
+			break;
+		}
+		size_t a = (size_t)(p - s);
+		wn_buf_add(o, s + i, a - i);
+		size_t b = a + 1, lim = WN_MIN(n, a + 300);
+		while (b < lim && s[b] != ')' && s[b] != '(' && s[b] != '\n')
+			b++;
+		if (b >= lim || s[b] != ')') {
+			wn_buf_addc(o, '(');
+			i = a + 1;
+			continue;
+		}
+		size_t x = a + 1, y = b;
+		while (x < y && strchr(" ,;:\t", s[x]))
+			x++;
+		while (y > x && strchr(" ,;:\t", s[y - 1]))
+			y--;
+		if (x < y) {
+			wn_buf_addc(o, '(');
+			wn_buf_add(o, s + x, y - x);
+			wn_buf_addc(o, ')');
+		}
+		i = b + 1;
+	}
+}
+
 size_t wn_wikitext_to_text(struct wn_wikitext *w, const char *src, size_t len, struct wn_buf *out)
 {
 	w->s = src;
@@ -655,6 +695,7 @@ size_t wn_wikitext_to_text(struct wn_wikitext *w, const char *src, size_t len, s
 	pair(w);
 	wn_buf_reset(&w->tmp);
 	conv(w, 0, len, &w->tmp, 0);
-	tidy(w->tmp.data, w->tmp.len, out);
+	parens(w->tmp.data, w->tmp.len, &w->tmp2);
+	tidy(w->tmp2.data, w->tmp2.len, out);
 	return out->len;
 }

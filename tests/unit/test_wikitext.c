@@ -45,6 +45,8 @@ TEST(templates_refs_comments)
 	CHECK_EQ_STR(conv("__NOTOC__\nText"), "Text");
 	CHECK_EQ_STR(conv("x <math>E=mc^2</math> y <gallery>\nA.jpg\n</gallery> z"), "x y z");
 	CHECK_EQ_STR(conv("Anarchism ({{IPA|x}}) is"), "Anarchism is");
+	CHECK_EQ_STR(conv("Achilles ({{IPA|a}}; {{lang|grc|b}}, Akhilleus, ) was"), "Achilles (Akhilleus) was");
+	CHECK_EQ_STR(conv("temperature ({{convert|1|C}}) and (a, b) and (x"), "temperature and (a, b) and (x");
 }
 
 TEST(formatting_headings_lists_entities)
@@ -95,7 +97,7 @@ static double time_unit(struct wn_wikitext *w, struct wn_buf *src, const char *u
 TEST(hostile_input_is_linear)
 {
 	static const char *const units[] = { "{{", "[[", "{{[[", "<ref>", "<!--", "<math>", "{{a|", "[[a|",
-					     "\n{|", "[http://x ", "&#", "''", "<b", "}}{{", "]][[" };
+					     "\n{|", "[http://x ", "&#", "''", "<b", "}}{{", "]][[", "(", "(aaaa" };
 	struct wn_buf src = WN_BUF_INIT;
 	struct wn_wikitext *w = wn_wikitext_new(WN_WIKI_TABLES_FLATTEN);
 	for (size_t u = 0; u < sizeof units / sizeof units[0]; u++) {
