@@ -38,45 +38,41 @@ static const struct option longopts[] = {
 	{ 0 },
 };
 
+/* Index of arg in a NULL-terminated list of names, or -1. */
+static int pick(const char *arg, const char *const *names)
+{
+	for (int i = 0; names[i]; i++)
+		if (!strcmp(arg, names[i]))
+			return i;
+	return -1;
+}
+
 static int on_option(struct wn_stage *st, int c, const char *arg)
 {
+	static const char *const modes[] = { "balanced", "precision", "recall", NULL }; /* enum order */
+	static const char *const tables[] = { "drop", "flatten", NULL };
 	struct ctx *cx = st->ctx;
-	char *end;
+	char *end = NULL;
+	int i = 0;
 	switch (c) {
 	case OPT_MODE:
-		if (!strcmp(arg, "balanced"))
-			cx->opts.mode = WN_HTML_BALANCED;
-		else if (!strcmp(arg, "precision"))
-			cx->opts.mode = WN_HTML_PRECISION;
-		else if (!strcmp(arg, "recall"))
-			cx->opts.mode = WN_HTML_RECALL;
-		else
-			goto bad;
-		return 0;
-	case OPT_MAX_BYTES: {
-		unsigned long long v = strtoull(arg, &end, 10);
-		if (end == arg || *end || arg[0] == '-')
-			goto bad;
-		cx->opts.max_bytes = (size_t)v;
-		return 0;
-	}
+		cx->opts.mode = (enum wn_html_mode)(i = pick(arg, modes));
+		break;
+	case OPT_WIKI_TABLES:
+		cx->tables = (enum wn_wiki_tables)(i = pick(arg, tables));
+		break;
+	case OPT_MAX_BYTES:
+		cx->opts.max_bytes = (size_t)strtoull(arg, &end, 10);
+		i = end == arg || *end || arg[0] == '-' ? -1 : 0;
+		break;
 	case OPT_MAX_SECONDS:
 		cx->opts.max_seconds = strtod(arg, &end);
-		if (end == arg || *end || cx->opts.max_seconds < 0)
-			goto bad;
-		return 0;
-	case OPT_WIKI_TABLES:
-		if (!strcmp(arg, "drop"))
-			cx->tables = WN_WIKI_TABLES_DROP;
-		else if (!strcmp(arg, "flatten"))
-			cx->tables = WN_WIKI_TABLES_FLATTEN;
-		else
-			goto bad;
-		return 0;
+		i = end == arg || *end || !(cx->opts.max_seconds >= 0) ? -1 : 0;
+		break;
 	}
-bad:
-	fprintf(stderr, "winnow-extract: invalid value '%s' for option\n", arg);
-	return -1;
+	if (i < 0)
+		fprintf(stderr, "winnow-extract: invalid value '%s' for option\n", arg);
+	return i < 0 ? -1 : 0;
 }
 
 static const struct wn_stage_def def = {
