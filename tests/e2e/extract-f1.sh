@@ -27,6 +27,19 @@ done
 check "precision mode is more precise ($P_precision >= $P)" $PYTHON -c "import sys; sys.exit(0 if $P_precision >= $P else 1)"
 check "recall mode recalls more ($R_recall >= $R)" $PYTHON -c "import sys; sys.exit(0 if $R_recall >= $R else 1)"
 
+# The real pipe: winnow-ingest on the WARC wrapping the same pages.
+if [ -x "$BIN/winnow-ingest" ] && warc=$(wn_data warc/article-pages-60.warc.gz); then
+  "$BIN/winnow-ingest" --no-progress "$warc" | "$BIN/winnow-extract" --no-progress >"$WN_TMP/pipe.jsonl"
+  read -r P3 R3 F3 N3 < <($PYTHON "$WN_ROOT/tests/tools/extract_f1.py" "$gt" "$WN_TMP/pipe.jsonl")
+  echo "# ingest|extract: P=$P3 R=$R3 F1=$F3"
+  check "ingest|extract F1 $F3 >= 0.96" $PYTHON -c "import sys; sys.exit(0 if $F3 >= 0.96 else 1)"
+fi
+if [ -x "$BIN/winnow-ingest" ] && wiki=$(wn_data wikipedia/enwiki-2016-206pages.xml.bz2); then
+  "$BIN/winnow-ingest" --no-progress "$wiki" | "$BIN/winnow-extract" --no-progress >"$WN_TMP/wiki.jsonl"
+  check_eq "ingest|extract: 106 wiki articles" "$(grep -c '"text":' "$WN_TMP/wiki.jsonl")" 106
+  check "ingest|extract: no wiki markup left" bash -c "! grep -q '{{\|\[\[\|<ref' '$WN_TMP/wiki.jsonl'"
+fi
+
 # Every page yields text, a title and a language.
 check "no page rejected" grep -q '"docs_out":60' "$WN_TMP/st.json"
 check "titles set" test "$(grep -c '"title":' "$WN_TMP/out.jsonl")" = 60
