@@ -386,25 +386,56 @@ static int marker_matches(const char *path, const char *hash)
 	return ok;
 }
 
-enum wn_task_state wn_task_scan(const struct wn_plan *pl, const struct wn_task *t)
+enum wn_task_state wn_task_scan(const struct wn_plan *pl, struct wn_task *t)
 {
 	char *done = wn_task_path(pl, t, "done.json");
 	char *failed = wn_task_path(pl, t, "failed.json");
 	enum wn_task_state s = WN_TASK_PENDING;
-	struct stat sb;
-	if (marker_matches(done, t->def_hash) && stat(t->output, &sb) == 0)
+	struct stat sb, mb;
+	if (marker_matches(done, t->def_hash) && stat(t->output, &sb) == 0 && stat(done, &mb) == 0) {
 		s = WN_TASK_DONE;
-	else if (marker_matches(failed, t->def_hash))
+		t->done_mtime = mb.st_mtim;
+	} else if (marker_matches(failed, t->def_hash)) {
 		s = WN_TASK_FAILED;
+	}
 	free(done);
 	free(failed);
 	return s;
 }
 
+static int ts_after(struct timespec a, struct timespec b)
+{
+	return a.tv_sec > b.tv_sec || (a.tv_sec == b.tv_sec && a.tv_nsec > b.tv_nsec);
+}
+
+int wn_task_fresh(const struct wn_plan *pl, struct wn_task *t)
+{
+	if (wn_task_scan(pl, t) != WN_TASK_DONE)
+		return 0;
+	for (int d = 0; d < t->ndeps; d++) {
+		struct wn_task *u = &pl->tasks[t->deps[d]];
+		if (wn_task_scan(pl, u) != WN_TASK_DONE || ts_after(u->done_mtime, t->done_mtime))
+			return 0;
+	}
+	return 1;
+}
+
 void wn_plan_scan(struct wn_plan *pl)
 {
-	for (int i = 0; i < pl->ntasks; i++)
-		pl->tasks[i].state = wn_task_scan(pl, &pl->tasks[i]);
+	/* tasks come in dependency order, so one pass makes staleness transitive */
+	for (int i = 0; i < pl->ntasks; i++) {
+		struct wn_task *t = &pl->tasks[i];
+		t->state = wn_task_scan(pl, t);
+		if (t->state != WN_TASK_DONE)
+			continue;
+		for (int d = 0; d < t->ndeps; d++) {
+			const struct wn_task *u = &pl->tasks[t->deps[d]];
+			if (u->state != WN_TASK_DONE || ts_after(u->done_mtime, t->done_mtime)) {
+				t->state = WN_TASK_PENDING;
+				break;
+			}
+		}
+	}
 }
 
 /* ---------------------------------------------------------------- one task */
@@ -579,6 +610,11 @@ static int run_chain(struct chain *c, int logfd, struct wn_writer *w, struct sta
 	int capfd = -1;
 	pid_t pgid = 0;
 	int started = 0;
+	if (wn_run_interrupted) {
+		if (in >= 0)
+			close(in);
+		return -1;
+	}
 	for (int k = 0; k < c->n; k++) {
 		res[k].exit_code = -1;
 		res[k].signo = 0;
@@ -607,8 +643,18 @@ static int run_chain(struct chain *c, int logfd, struct wn_writer *w, struct sta
 			continue;
 		}
 		fflush(NULL);
+		/* Block the stop signals across fork: the child must not run our
+		 * handler (it would swallow the signal and exec anyway), and the
+		 * parent must know the group before the handler can run. */
+		sigset_t stop, old;
+		sigemptyset(&stop);
+		sigaddset(&stop, SIGINT);
+		sigaddset(&stop, SIGTERM);
+		sigaddset(&stop, SIGHUP);
+		sigprocmask(SIG_BLOCK, &stop, &old);
 		pid_t pid = fork();
 		if (pid < 0) {
+			sigprocmask(SIG_SETMASK, &old, NULL);
 			wn_err(err, errlen, "fork: %s", strerror(errno));
 			close(out);
 			if (pfd[0] >= 0)
@@ -622,6 +668,7 @@ static int run_chain(struct chain *c, int logfd, struct wn_writer *w, struct sta
 			signal(SIGTERM, SIG_DFL);
 			signal(SIGHUP, SIG_DFL);
 			signal(SIGPIPE, SIG_DFL);
+			sigprocmask(SIG_SETMASK, &old, NULL);
 			if (in < 0)
 				in = open("/dev/null", O_RDONLY);
 			dup2(in, 0);
@@ -635,6 +682,9 @@ static int run_chain(struct chain *c, int logfd, struct wn_writer *w, struct sta
 			pgid = pid;
 		setpgid(pid, pgid);
 		cur_pgid = pgid;
+		sigprocmask(SIG_SETMASK, &old, NULL);
+		if (wn_run_interrupted)
+			kill(-pgid, SIGKILL); /* the signal came before the group existed */
 		pids[k] = pid;
 		started++;
 		close(out);
@@ -924,7 +974,7 @@ int wn_task_exec(struct wn_plan *pl, int ti, int retries, char *err, size_t errl
 	struct wn_task *t = &pl->tasks[ti];
 	const struct wn_pl_step *st = &pl->p->steps[t->step];
 	for (int d = 0; d < t->ndeps; d++) {
-		const struct wn_task *u = &pl->tasks[t->deps[d]];
+		struct wn_task *u = &pl->tasks[t->deps[d]];
 		if (wn_task_scan(pl, u) != WN_TASK_DONE) {
 			wn_err(err, errlen, "%s task %d needs %s task %d, which is not done", st->name, t->index,
 			       pl->p->steps[u->step].name, u->index);
@@ -1280,10 +1330,11 @@ int wn_write_run_json(struct wn_plan *pl, const char *executor, double start, do
 	}
 	json_object_set_new(j, "inputs", json_integer(pl->ninputs));
 	json_t *steps = json_array();
+	wn_plan_scan(pl);
 	for (int s = 0; s < p->nsteps; s++) {
 		int d = 0, fl = 0;
 		for (int k = 0; k < pl->count[s]; k++) {
-			enum wn_task_state st = wn_task_scan(pl, &pl->tasks[pl->first[s] + k]);
+			enum wn_task_state st = pl->tasks[pl->first[s] + k].state;
 			d += st == WN_TASK_DONE;
 			fl += st == WN_TASK_FAILED;
 		}

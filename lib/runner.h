@@ -23,6 +23,7 @@
 #define WN_RUNNER_H
 
 #include <signal.h>
+#include <time.h>
 #include "pipeline.h"
 
 enum wn_task_state {
@@ -41,6 +42,7 @@ struct wn_task {
 	int *deps;         /* indexes into wn_plan.tasks */
 	int ndeps;
 	enum wn_task_state state;
+	struct timespec done_mtime; /* of the completion marker, when done */
 	int attempts;      /* attempts made in this run */
 };
 
@@ -71,8 +73,13 @@ int wn_plan_build(struct wn_plan *pl, const struct wn_pipeline *p, char *err, si
 void wn_plan_release(struct wn_plan *pl);
 /* Set every task's state from the markers on disk. */
 void wn_plan_scan(struct wn_plan *pl);
-/* State of one task from its markers. */
-enum wn_task_state wn_task_scan(const struct wn_plan *pl, const struct wn_task *t);
+/* State of one task from its markers (t->done_mtime is set when done). */
+enum wn_task_state wn_task_scan(const struct wn_plan *pl, struct wn_task *t);
+/* Done and still valid: its marker is newer than the markers of the tasks
+ * it depends on (an upstream task redone since makes it stale). Looks at
+ * the task and its direct dependencies only; wn_plan_scan applies the
+ * rule transitively. */
+int wn_task_fresh(const struct wn_plan *pl, struct wn_task *t);
 /* Index of task `index` of step `step`, or -1. */
 int wn_plan_find(const struct wn_plan *pl, int step, int index);
 

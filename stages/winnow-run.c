@@ -163,12 +163,15 @@ int main(int argc, char **argv)
 		if (ti < 0) {
 			fprintf(stderr, "winnow-run: no task %d of step '%s'\n", task + offset, step);
 			rc = 2;
-		} else if (wn_task_scan(&pl, &pl.tasks[ti]) == WN_TASK_DONE) {
+		} else if (wn_task_fresh(&pl, &pl.tasks[ti])) {
 			fprintf(stderr, "winnow-run: %s task %d is already done\n", step, task + offset);
 		} else {
 			wn_run_signals();
 			rc = wn_task_exec(&pl, ti, o.retries, err, sizeof err);
-			if (rc && rc != 130)
+			if (rc == 130)
+				fprintf(stderr, "winnow-run: %s task %d: stopped by signal %d; partial output removed, no marker\n",
+					step, task + offset, (int)wn_run_interrupted);
+			else if (rc)
 				fprintf(stderr, "winnow-run: %s task %d: %s\n", step, task + offset, err);
 			rc = rc == 130 ? 130 : rc ? 1 : 0;
 		}
