@@ -69,6 +69,9 @@ job=$(sed -n 's/^clean: job \([0-9]*\) (3 tasks)/\1/p' "$T/term.out")
 for i in $(seq 100); do [ -n "$(ls "$T"/term/work/clean/00000.*tmp* 2>/dev/null)" ] && break; sleep 0.1; done
 sleep 0.3
 check "task 0 is running (its temporary output exists)" test -n "$(ls "$T"/term/work/clean/00000.*tmp* 2>/dev/null)"
+out=$("$BIN/winnow-run" "$T/term/p.yaml" 2>&1); rc=$?
+check_eq "submitting while the last submission is queued: refused" "$rc" 1
+check "submitting while queued: says why" grep -q "still queued" <<<"$out"
 scancel --signal=TERM --full "${job}_0"
 for i in $(seq 100); do [ -z "$(squeue -h -t running -j "${job}_0" -o %i 2>/dev/null)" ] && break; sleep 0.1; done
 check "SIGTERM: the task ended at once" test -z "$(squeue -h -t running -j "${job}_0" -o %i 2>/dev/null)"
