@@ -190,15 +190,28 @@ int wn_pipeline_step(const struct wn_pipeline *p, const char *name)
 #define FOR_PAIRS(l, map, pr) \
 	for (yaml_node_pair_t *pr = (map)->data.mapping.pairs.start; pr < (map)->data.mapping.pairs.top && !(l)->failed; pr++)
 
-static const char *key_of(struct ld *l, yaml_node_pair_t *pr, const char *const *allowed, const char *where)
+static const char *key_of(struct ld *l, yaml_node_t *map, yaml_node_pair_t *pr, const char *const *allowed,
+			  const char *where)
 {
 	yaml_node_t *k = node(l, pr->key);
 	const char *s = get_str(l, k, "a key");
 	if (!s)
 		return NULL;
-	for (int i = 0; allowed[i]; i++)
-		if (!strcmp(allowed[i], s))
-			return s;
+	for (int i = 0; allowed[i]; i++) {
+		if (strcmp(allowed[i], s))
+			continue;
+		/* YAML forbids duplicate keys but libyaml does not check; a second
+		 * value would silently win, so say so. Allowed keys are few, so
+		 * this loop is short before an error stops the walk. */
+		for (yaml_node_pair_t *q = map->data.mapping.pairs.start; q < pr; q++) {
+			yaml_node_t *k2 = yaml_document_get_node(&l->doc, q->key);
+			if (k2 && k2->type == YAML_SCALAR_NODE && !strcmp((char *)k2->data.scalar.value, s)) {
+				fail_at(l, k, "duplicate key '%s' in %s", s, where);
+				return NULL;
+			}
+		}
+		return s;
+	}
 	struct wn_buf b = WN_BUF_INIT;
 	for (int i = 0; allowed[i]; i++)
 		wn_buf_addf(&b, "%s%s", i ? ", " : "", allowed[i]);
@@ -242,7 +255,7 @@ static int load_slurm(struct ld *l, yaml_node_t *m)
 	if (need_kind(l, m, YAML_MAPPING_NODE, "executor.slurm") < 0)
 		return -1;
 	FOR_PAIRS(l, m, pr) {
-		const char *k = key_of(l, pr, keys, "executor.slurm");
+		const char *k = key_of(l, m, pr, keys, "executor.slurm");
 		yaml_node_t *v = k ? node(l, pr->value) : NULL;
 		if (!v)
 			return -1;
@@ -292,7 +305,7 @@ static int load_executor(struct ld *l, yaml_node_t *m)
 	if (need_kind(l, m, YAML_MAPPING_NODE, "executor") < 0)
 		return -1;
 	FOR_PAIRS(l, m, pr) {
-		const char *k = key_of(l, pr, keys, "executor");
+		const char *k = key_of(l, m, pr, keys, "executor");
 		yaml_node_t *v = k ? node(l, pr->value) : NULL;
 		if (!v)
 			return -1;
@@ -387,7 +400,7 @@ static int load_step(struct ld *l, yaml_node_t *m, int idx)
 	if (need_kind(l, m, YAML_MAPPING_NODE, "a step") < 0)
 		return -1;
 	FOR_PAIRS(l, m, pr) {
-		const char *k = key_of(l, pr, keys, "a step");
+		const char *k = key_of(l, m, pr, keys, "a step");
 		yaml_node_t *v = k ? node(l, pr->value) : NULL;
 		if (!v)
 			return -1;
@@ -467,6 +480,8 @@ static int load_step(struct ld *l, yaml_node_t *m, int idx)
 		int n = (int)(stages->data.sequence.items.top - stages->data.sequence.items.start);
 		if (n == 0)
 			return fail_at(l, stages, "stages must not be empty");
+		if (n > WN_PL_MAX_STAGES)
+			return fail_at(l, stages, "a chain has at most %d stages, not %d", WN_PL_MAX_STAGES, n);
 		st->stages = wn_xcalloc((size_t)n, sizeof *st->stages);
 		for (int i = 0; i < n; i++) {
 			yaml_node_t *c = node(l, stages->data.sequence.items.start[i]);
@@ -582,7 +597,7 @@ static int load_root(struct ld *l, yaml_node_t *root)
 		return -1;
 	/* first pass: keys and everything steps depend on */
 	FOR_PAIRS(l, root, pr) {
-		const char *k = key_of(l, pr, keys, "the pipeline");
+		const char *k = key_of(l, root, pr, keys, "the pipeline");
 		yaml_node_t *v = k ? node(l, pr->value) : NULL;
 		if (!v)
 			return -1;

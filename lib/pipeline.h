@@ -19,6 +19,9 @@
 
 #include "wn.h"
 
+/* Longest chain of processes in one per-file step. */
+#define WN_PL_MAX_STAGES 16
+
 /* One process of a chain: argv as written (placeholders unexpanded). */
 struct wn_pl_cmd {
 	char **argv;

@@ -471,9 +471,9 @@ static char *find_program(const struct wn_plan *pl, const char *name)
 
 struct chain {
 	int n;
-	char **argv[16];  /* NULL-terminated, owned */
-	char *stats[16];  /* --stats file of stage k, or NULL */
-	char *prog[16];   /* resolved program, or NULL when not found */
+	char **argv[WN_PL_MAX_STAGES];  /* NULL-terminated, owned */
+	char *stats[WN_PL_MAX_STAGES];  /* --stats file of stage k, or NULL */
+	char *prog[WN_PL_MAX_STAGES];   /* resolved program, or NULL when not found */
 };
 
 static void chain_release(struct chain *c)
@@ -548,7 +548,7 @@ static void build_chain(const struct wn_plan *pl, const struct wn_task *t, const
 {
 	const struct wn_pl_step *st = &pl->p->steps[t->step];
 	memset(c, 0, sizeof *c);
-	c->n = WN_MIN(st->nstages, 16);
+	c->n = st->nstages; /* <= WN_PL_MAX_STAGES, checked by the loader */
 	for (int k = 0; k < c->n; k++) {
 		const struct wn_pl_cmd *cmd = &st->stages[k];
 		struct argvb a = { 0 };
@@ -605,7 +605,7 @@ struct stage_result {
 static int run_chain(struct chain *c, int logfd, struct wn_writer *w, struct stage_result *res, char *err,
 		     size_t errlen)
 {
-	pid_t pids[16] = { 0 };
+	pid_t pids[WN_PL_MAX_STAGES] = { 0 };
 	int in = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	int capfd = -1;
 	pid_t pgid = 0;
@@ -852,6 +852,26 @@ static int bad_records_only(const struct chain *c, const struct stage_result *re
 	return 1;
 }
 
+/* Name the cause of a failed chain: the first stage that exited non-zero
+ * or died of a signal other than SIGPIPE (which only says that its reader
+ * died first). */
+static void describe_failure(const struct chain *c, const struct stage_result *res, char *err, size_t errlen)
+{
+	int pick = -1;
+	for (int k = 0; k < c->n && pick < 0; k++)
+		if (res[k].exit_code != 0 && res[k].signo != SIGPIPE)
+			pick = k;
+	for (int k = 0; k < c->n && pick < 0; k++)
+		if (res[k].exit_code != 0)
+			pick = k;
+	if (pick < 0)
+		wn_err(err, errlen, "failed");
+	else if (res[pick].signo)
+		wn_err(err, errlen, "%s killed by signal %d", c->argv[pick][0], res[pick].signo);
+	else
+		wn_err(err, errlen, "%s exited %d", c->argv[pick][0], res[pick].exit_code);
+}
+
 static int attempt_once(struct wn_plan *pl, struct wn_task *t, const char *input, int attempt, int attempts,
 			int logfd, char *err, size_t errlen)
 {
@@ -883,7 +903,12 @@ static int attempt_once(struct wn_plan *pl, struct wn_task *t, const char *input
 	struct wn_writer *w = NULL;
 	err[0] = '\0';
 	if (st->capture) {
-		w = wn_writer_open_codec(t->output, !strcmp(p->compress, "none") ? "plain" : p->compress, err, errlen);
+		/* task outputs in the work directory follow `compress`; a barrier's
+		 * named output is compressed by its name, as every stage does */
+		if (st->barrier && st->output)
+			w = wn_writer_open(t->output, err, errlen);
+		else
+			w = wn_writer_open_codec(t->output, !strcmp(p->compress, "none") ? "plain" : p->compress, err, errlen);
 		if (!w) {
 			chain_release(&c);
 			free(tmpbase);
@@ -891,7 +916,7 @@ static int attempt_once(struct wn_plan *pl, struct wn_task *t, const char *input
 		}
 	}
 	double t0 = wn_now();
-	struct stage_result res[16];
+	struct stage_result res[WN_PL_MAX_STAGES];
 	int rc = run_chain(&c, logfd, w, res, err, errlen);
 	double secs = wn_now() - t0;
 	if (rc == 1 && !err[0] && bad_records_only(&c, res))
@@ -942,17 +967,8 @@ static int attempt_once(struct wn_plan *pl, struct wn_task *t, const char *input
 		json_object_set_new(j, "seconds", json_real(secs));
 		char *log = wn_task_path(pl, t, "log");
 		json_object_set_new(j, "log", json_string(log));
-		if (!err[0]) {
-			for (int k = 0; k < c.n; k++) {
-				if (res[k].exit_code == 0)
-					continue;
-				if (res[k].signo)
-					snprintf(err, errlen, "%s killed by signal %d", c.argv[k][0], res[k].signo);
-				else
-					snprintf(err, errlen, "%s exited %d", c.argv[k][0], res[k].exit_code);
-				break;
-			}
-		}
+		if (!err[0])
+			describe_failure(&c, res, err, errlen);
 		json_object_set_new(j, "error", json_string(err));
 		json_object_set_new(j, "stages", stages);
 		char *path = wn_task_path(pl, t, "failed.json");
