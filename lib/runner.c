@@ -1094,12 +1094,13 @@ static void progress(struct wn_plan *pl, double t0, int done0, int ran, int runn
 	int left = pl->ntasks - done;
 	char eta[32] = "?";
 	if (ran > 0 && el > 0) {
-		double e = el / ran * left / WN_MAX(running, 1);
+		/* tasks finished per second of this run already reflect the parallelism */
+		double e = el / ran * left;
 		snprintf(eta, sizeof eta, "%d:%02d", (int)(e / 60), (int)e % 60);
 	}
-	fprintf(stderr, "\rwinnow-run: %d/%d tasks done (%d this run), %d running, %d failed, %.0f docs/s, ETA %s   %s",
-		done, pl->ntasks, done - done0, running, failed, el > 0 ? docs / el : 0.0, left ? eta : "0:00",
-		final ? "\n" : "");
+	fprintf(stderr, "\rwinnow-run: %d/%d tasks done (%d this run), %d running, %d failed, %.0f docs/s, %d:%02d elapsed, ETA %s   %s",
+		done, pl->ntasks, done - done0, running, failed, el > 0 ? docs / el : 0.0, (int)(el / 60), (int)el % 60,
+		left ? eta : "0:00", final ? "\n" : "");
 	fflush(stderr);
 }
 
@@ -1136,7 +1137,7 @@ int wn_run_local(struct wn_plan *pl, const struct wn_run_opts *o)
 	pid_t *pids = wn_xcalloc((size_t)workers, sizeof *pids);
 	int *slot_task = wn_xcalloc((size_t)workers, sizeof *slot_task);
 	int running = 0, ran = 0, nfailed = 0;
-	double docs = 0;
+	double docs = 0, last_tick = 0;
 	pid_t parent = getpid();
 	for (;;) {
 		/* tasks whose upstream failed will not run */
@@ -1200,7 +1201,17 @@ int wn_run_local(struct wn_plan *pl, const struct wn_run_opts *o)
 					kill(pids[s], SIGTERM);
 		}
 		int status;
-		pid_t w = waitpid(-1, &status, 0);
+		pid_t w = waitpid(-1, &status, o->progress ? WNOHANG : 0);
+		if (w == 0) {
+			/* keep the progress line (elapsed time, ETA) alive during long tasks */
+			struct timespec ts = { 0, 200000000 };
+			nanosleep(&ts, NULL);
+			if (o->progress && wn_now() - last_tick >= 1.0) {
+				progress(pl, start, done0, ran, running, nfailed, docs, 0);
+				last_tick = wn_now();
+			}
+			continue;
+		}
 		if (w < 0) {
 			if (errno == EINTR)
 				continue;
@@ -1223,8 +1234,10 @@ int wn_run_local(struct wn_plan *pl, const struct wn_run_opts *o)
 				nfailed++;
 			}
 		}
-		if (o->progress)
+		if (o->progress) {
 			progress(pl, start, done0, ran, running, nfailed, docs, 0);
+			last_tick = wn_now();
+		}
 	}
 	if (o->progress)
 		progress(pl, start, done0, ran, running, nfailed, docs, 1);
