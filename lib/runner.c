@@ -265,7 +265,51 @@ int wn_plan_find(const struct wn_plan *pl, int step, int index)
 	return pl->first[step] + index;
 }
 
+static int plan_build(struct wn_plan *pl, const struct wn_pipeline *p, const char *snapshot, char *err,
+		      size_t errlen);
+
 int wn_plan_build(struct wn_plan *pl, const struct wn_pipeline *p, char *err, size_t errlen)
+{
+	return plan_build(pl, p, NULL, err, errlen);
+}
+
+int wn_plan_build_from(struct wn_plan *pl, const struct wn_pipeline *p, const char *snapshot, char *err,
+		       size_t errlen)
+{
+	return plan_build(pl, p, snapshot, err, errlen);
+}
+
+int wn_plan_save_inputs(const struct wn_plan *pl, const char *path, char *err, size_t errlen)
+{
+	struct wn_buf b = WN_BUF_INIT;
+	for (int i = 0; i < pl->ninputs; i++)
+		wn_buf_addf(&b, "%s\n", pl->inputs[i]);
+	int rc = wn_write_file_atomic(path, b.data, b.len, err, errlen);
+	wn_buf_release(&b);
+	return rc;
+}
+
+static int read_snapshot(struct wn_plan *pl, const char *path, char *err, size_t errlen)
+{
+	FILE *f = fopen(path, "r");
+	if (!f)
+		return wn_err(err, errlen, "cannot open '%s': %s", path, strerror(errno));
+	char *line = NULL;
+	size_t cap = 0;
+	ssize_t n;
+	while ((n = getline(&line, &cap, f)) > 0) {
+		if (line[n - 1] == '\n')
+			line[--n] = '\0';
+		if (n)
+			add_input(pl, line);
+	}
+	free(line);
+	fclose(f);
+	return 0;
+}
+
+static int plan_build(struct wn_plan *pl, const struct wn_pipeline *p, const char *snapshot, char *err,
+		      size_t errlen)
 {
 	memset(pl, 0, sizeof *pl);
 	pl->p = p;
@@ -276,7 +320,7 @@ int wn_plan_build(struct wn_plan *pl, const struct wn_pipeline *p, char *err, si
 		if (s)
 			*s = '\0';
 	}
-	if (expand_inputs(pl, err, errlen) < 0)
+	if ((snapshot ? read_snapshot(pl, snapshot, err, errlen) : expand_inputs(pl, err, errlen)) < 0)
 		return -1;
 	pl->first = wn_xcalloc((size_t)p->nsteps, sizeof *pl->first);
 	pl->count = wn_xcalloc((size_t)p->nsteps, sizeof *pl->count);

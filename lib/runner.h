@@ -70,6 +70,13 @@ void wn_run_signals(void);
 
 /* Expand inputs, create tasks, compute definition hashes. 0 or -1. */
 int wn_plan_build(struct wn_plan *pl, const struct wn_pipeline *p, char *err, size_t errlen);
+/* Same, with the input list read from `snapshot` (one input per line, as
+ * written by wn_plan_save_inputs) instead of expanding globs: Slurm tasks
+ * use the list fixed at submission, so files added later cannot shift
+ * task numbers under running jobs. */
+int wn_plan_build_from(struct wn_plan *pl, const struct wn_pipeline *p, const char *snapshot, char *err,
+		       size_t errlen);
+int wn_plan_save_inputs(const struct wn_plan *pl, const char *path, char *err, size_t errlen);
 void wn_plan_release(struct wn_plan *pl);
 /* Set every task's state from the markers on disk. */
 void wn_plan_scan(struct wn_plan *pl);

@@ -207,6 +207,18 @@ int wn_slurm_submit(struct wn_plan *pl, const struct wn_slurm_opts *o, FILE *out
 			}
 		mkdir(dir.data, 0777);
 	}
+	if (!o->dry_run) {
+		/* the array tasks read the input list fixed now (wn_plan_build_from) */
+		struct wn_buf snap = WN_BUF_INIT;
+		wn_buf_addf(&snap, "%s/inputs.txt", dir.data);
+		if (wn_plan_save_inputs(pl, snap.data, err, sizeof err) < 0) {
+			fprintf(stderr, "winnow-run: %s\n", err);
+			rc = 1;
+		}
+		wn_buf_release(&snap);
+		if (rc)
+			goto out;
+	}
 	wn_plan_scan(pl);
 	char (*jobs)[4096] = wn_xcalloc((size_t)p->nsteps, sizeof *jobs); /* "id:id" per step */
 	struct wn_buf all = WN_BUF_INIT, script = WN_BUF_INIT, dep = WN_BUF_INIT;
@@ -349,4 +361,24 @@ out:
 	wn_buf_release(&states);
 	free(yaml);
 	return rc;
+}
+
+void wn_slurm_print_queue(const struct wn_plan *pl, FILE *out)
+{
+	struct wn_buf path = WN_BUF_INIT, states = WN_BUF_INIT;
+	wn_buf_addf(&path, "%s/slurm/jobs.txt", pl->p->work_dir);
+	FILE *jf = fopen(path.data, "r");
+	char line[4096] = "";
+	if (jf) {
+		if (fgets(line, sizeof line, jf))
+			line[strcspn(line, "\n")] = '\0';
+		fclose(jf);
+	}
+	if (line[0]) {
+		char *argv[] = { "squeue", "-h", "-j", line, "-o", "%i %j %T %r", NULL };
+		if (run_capture(argv, &states) == 0 && states.len)
+			fprintf(out, "slurm jobs of the last submission still queued (id name state reason):\n%s", states.data);
+	}
+	wn_buf_release(&path);
+	wn_buf_release(&states);
 }

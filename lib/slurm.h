@@ -27,6 +27,10 @@ struct wn_slurm_opts {
  * wait: everything done), 1 failure (message printed). */
 int wn_slurm_submit(struct wn_plan *pl, const struct wn_slurm_opts *o, FILE *out);
 
+/* For --status: print the jobs of the last submission still in the queue
+ * (from WORK/slurm/jobs.txt and squeue). Nothing when there are none. */
+void wn_slurm_print_queue(const struct wn_plan *pl, FILE *out);
+
 /* Write the sbatch script of one chunk of step s into b. `tasks` are the
  * task indexes of the chunk (offset already subtracted), `dep` a
  * --dependency value or NULL. Exposed for the unit tests. */

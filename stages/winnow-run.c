@@ -141,7 +141,10 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	struct wn_plan pl;
-	if (wn_plan_build(&pl, p, err, sizeof err) < 0) {
+	char snap[4200];
+	snprintf(snap, sizeof snap, "%s/slurm/inputs.txt", p->work_dir);
+	int from_snap = (step || finalize) && access(snap, R_OK) == 0;
+	if ((from_snap ? wn_plan_build_from(&pl, p, snap, err, sizeof err) : wn_plan_build(&pl, p, err, sizeof err)) < 0) {
 		fprintf(stderr, "winnow-run: %s\n", err);
 		wn_plan_release(&pl);
 		wn_pipeline_free(p);
@@ -155,6 +158,7 @@ int main(int argc, char **argv)
 		       pl.ninputs, pl.ninputs > 1 ? "s" : "", pl.ntasks);
 	} else if (status) {
 		wn_plan_status(&pl, stdout);
+		wn_slurm_print_queue(&pl, stdout);
 		for (int i = 0; i < pl.ntasks; i++)
 			rc |= pl.tasks[i].state != WN_TASK_DONE;
 	} else if (step) {

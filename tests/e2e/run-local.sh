@@ -41,6 +41,9 @@ check "marker holds argv, exit and def_hash" \
   jqt '.stages[1].exit == 0 and (.def_hash | length) == 64 and .stages[0].argv[0] == "winnow-cat" and .attempt == 1' "$T/ref/work/clean/00000.done.json"
 check "run.json: 3 steps, all done" jqt '.status == "done" and ([.steps[].pending] | add) == 0 and (.steps | length) == 3' "$T/ref/work/run.json"
 check "no temporaries left" test -z "$(find "$T/ref" -name '*tmp*')"
+if [ -x "$BIN/winnow-report" ]; then
+  check "winnow-report wrote out/report.html" test -s "$T/ref/out/report.html"
+fi
 "$BIN/winnow-run" --no-progress "$T/ref/p.yaml" 2>/dev/null; rc=$?
 check_eq "rerun of a finished pipeline exits 0" "$rc" 0
 check "rerun changes nothing" test -z "$(find "$T/ref/work" -newer "$T/ref/work/run.json" -name '*.done.json')"

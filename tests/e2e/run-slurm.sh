@@ -69,6 +69,8 @@ job=$(sed -n 's/^clean: job \([0-9]*\) (3 tasks)/\1/p' "$T/term.out")
 for i in $(seq 100); do [ -n "$(ls "$T"/term/work/clean/00000.*tmp* 2>/dev/null)" ] && break; sleep 0.1; done
 sleep 0.3
 check "task 0 is running (its temporary output exists)" test -n "$(ls "$T"/term/work/clean/00000.*tmp* 2>/dev/null)"
+check "--status shows the queued jobs" grep -q "^$job.* RUNNING" <<<"$("$BIN/winnow-run" --status "$T/term/p.yaml")"
+check "array tasks use the input list fixed at submission" test "$(wc -l <"$T/term/work/slurm/inputs.txt")" = 4
 out=$("$BIN/winnow-run" "$T/term/p.yaml" 2>&1); rc=$?
 check_eq "submitting while the last submission is queued: refused" "$rc" 1
 check "submitting while queued: says why" grep -q "still queued" <<<"$out"

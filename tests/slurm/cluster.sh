@@ -131,8 +131,9 @@ CONF
   echo $! >"$D/slurmd.pid"
   local st="" t=$((SECONDS + 60))
   while [ $SECONDS -lt $t ]; do
-    alive "$D/slurmctld.pid" slurmctld >/dev/null || fail "slurmctld exited"
-    alive "$D/slurmd.pid" slurmd >/dev/null || fail "slurmd exited"
+    # kill -0, not alive(): for an instant after the fork the process is still called setsid
+    kill -0 "$(cat "$D/slurmctld.pid")" 2>/dev/null || fail "slurmctld exited"
+    kill -0 "$(cat "$D/slurmd.pid")" 2>/dev/null || fail "slurmd exited"
     st=$(timeout 5 sinfo -h -n "$node" -o %T 2>/dev/null)
     [ "$st" = idle ] && { say "up: node $node idle (ports $ctl_port/$d_port, $cpus CPUs)"; return 0; }
     sleep 0.2
