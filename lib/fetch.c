@@ -62,11 +62,18 @@ static size_t on_header(char *p, size_t size, size_t n, void *ud)
 	return len;
 }
 
-static void sleep_s(double s)
+static void sleep_s(double s, volatile sig_atomic_t *cancel)
 {
 	struct timespec ts = { (time_t)s, (long)((s - (double)(time_t)s) * 1e9) };
-	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+	while (nanosleep(&ts, &ts) < 0 && errno == EINTR && !(cancel && *cancel))
 		;
+}
+
+static int on_progress(void *ud, curl_off_t dt, curl_off_t dn, curl_off_t ut, curl_off_t un)
+{
+	volatile sig_atomic_t *cancel = ud;
+	WN_UNUSED(dt), WN_UNUSED(dn), WN_UNUSED(ut), WN_UNUSED(un);
+	return cancel && *cancel; /* non-zero aborts the transfer */
 }
 
 int wn_fetch_url(const char *url, const char *dest, const struct wn_fetch_opts *o, char *err, size_t errlen)
@@ -95,8 +102,12 @@ int wn_fetch_url(const char *url, const char *dest, const struct wn_fetch_opts *
 			if (logfd >= 0)
 				dprintf(logfd, "winnow-run: fetch %s: %s; retrying in %.1f s (attempt %d of %d, resuming at byte %lld)\n",
 					url, err, pause, attempt + 1, retries + 1, (long long)s.have);
-			sleep_s(pause);
+			sleep_s(pause, o ? o->cancel : NULL);
 			pause *= 2;
+		}
+		if (o && o->cancel && *o->cancel) {
+			wn_err(err, errlen, "%s: interrupted", url);
+			break;
 		}
 		fflush(f);
 		if (fseek(f, 0, SEEK_END) < 0)
@@ -122,6 +133,11 @@ int wn_fetch_url(const char *url, const char *dest, const struct wn_fetch_opts *
 		curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME, o && o->low_speed_time ? o->low_speed_time : 60L);
 		if (s.have > 0)
 			curl_easy_setopt(c, CURLOPT_RESUME_FROM_LARGE, s.have);
+		if (o && o->cancel) {
+			curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, on_progress);
+			curl_easy_setopt(c, CURLOPT_XFERINFODATA, (void *)o->cancel);
+			curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
+		}
 		CURLcode cr = curl_easy_perform(c);
 		long code = 0;
 		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
@@ -141,6 +157,8 @@ int wn_fetch_url(const char *url, const char *dest, const struct wn_fetch_opts *
 			continue;
 		}
 		wn_err(err, errlen, "%s: %s", url, cerr[0] ? cerr : curl_easy_strerror(cr));
+		if (cr == CURLE_ABORTED_BY_CALLBACK)
+			break;
 	}
 	curl_easy_cleanup(c);
 	if (fflush(f) != 0 || fsync(fileno(f)) != 0) {

@@ -12,6 +12,7 @@
 #define WN_FETCH_H
 
 #include "wn.h"
+#include <signal.h>
 
 struct wn_fetch_opts {
 	int retries;          /* attempts after the first (default 3 when 0) */
@@ -19,6 +20,7 @@ struct wn_fetch_opts {
 	long connect_timeout; /* seconds (default 30) */
 	long low_speed_time;  /* abort after this many seconds under 1 KB/s (default 60) */
 	int logfd;            /* progress messages go here (-1: none) */
+	volatile sig_atomic_t *cancel; /* when it becomes non-zero, give up at once (may be NULL) */
 };
 
 /* Returns 0, or -1 with err filled. */

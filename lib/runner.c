@@ -1075,9 +1075,16 @@ int wn_task_exec(struct wn_plan *pl, int ti, int retries, char *err, size_t errl
 		char *tmpbase = wn_task_path(pl, t, "tmp");
 		fetched = xasprintf("%s-%ld.fetch", tmpbase, (long)getpid());
 		free(tmpbase);
-		struct wn_fetch_opts fo = { .retries = WN_MAX(3, attempts), .logfd = logfd };
+		struct wn_fetch_opts fo = { .retries = WN_MAX(3, attempts), .logfd = logfd, .cancel = &wn_run_interrupted };
 		dprintf(logfd, "# winnow-run: fetching %s\n", input);
-		if (wn_fetch_url(input, fetched, &fo, err, errlen) < 0) {
+		int frc = wn_fetch_url(input, fetched, &fo, err, errlen);
+		if (frc < 0 && wn_run_interrupted) {
+			/* stopped: like any interrupted attempt, no marker */
+			free(fetched);
+			close(logfd);
+			return 130;
+		}
+		if (frc < 0) {
 			dprintf(logfd, "# winnow-run: %s\n", err);
 			json_t *j = task_json(pl, t, 1);
 			char *log = wn_task_path(pl, t, "log");
