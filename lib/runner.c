@@ -1180,8 +1180,10 @@ int wn_run_local(struct wn_plan *pl, const struct wn_run_opts *o)
 			pl->tasks[i].state = WN_TASK_PENDING;
 	int workers = o->workers > 0 ? o->workers : p->workers;
 	double start = wn_now();
-	time_t wall0 = time(NULL);
-	wn_write_run_json(pl, "local", (double)wall0, 0, "running", err, sizeof err);
+	struct timespec ts0, ts1;
+	clock_gettime(CLOCK_REALTIME, &ts0);
+	double wall0 = (double)ts0.tv_sec + ts0.tv_nsec / 1e9;
+	wn_write_run_json(pl, "local", wall0, 0, "running", err, sizeof err);
 	int done0 = 0;
 	for (int i = 0; i < pl->ntasks; i++)
 		done0 += pl->tasks[i].state == WN_TASK_DONE;
@@ -1298,7 +1300,8 @@ int wn_run_local(struct wn_plan *pl, const struct wn_run_opts *o)
 	int blocked = 0;
 	for (int i = 0; i < pl->ntasks; i++)
 		blocked += pl->tasks[i].state == WN_TASK_BLOCKED;
-	if (wn_write_run_json(pl, "local", (double)wall0, (double)time(NULL), status, err, sizeof err) < 0)
+	clock_gettime(CLOCK_REALTIME, &ts1);
+	if (wn_write_run_json(pl, "local", wall0, (double)ts1.tv_sec + ts1.tv_nsec / 1e9, status, err, sizeof err) < 0)
 		fprintf(stderr, "winnow-run: %s\n", err);
 	if (!o->no_report && !wn_run_interrupted)
 		wn_run_report(pl);
