@@ -486,10 +486,15 @@ void wn_plan_scan(struct wn_plan *pl)
 
 /* Where a program is: paths with a '/' are taken relative to the yaml's
  * directory; winnow-* is looked up beside winnow-run first; else PATH. */
-static char *find_program(const struct wn_plan *pl, const char *name)
+char *wn_find_program(const struct wn_plan *pl, const char *name)
 {
-	if (strchr(name, '/'))
-		return name[0] == '/' ? wn_xstrdup(name) : xasprintf("%s/%s", pl->p->dir, name);
+	if (strchr(name, '/')) {
+		char *c = name[0] == '/' ? wn_xstrdup(name) : xasprintf("%s/%s", pl->p->dir, name);
+		if (access(c, X_OK) == 0)
+			return c;
+		free(c);
+		return NULL;
+	}
 	if (!strncmp(name, "winnow-", 7) && pl->self_dir[0]) {
 		char *c = xasprintf("%s/%s", pl->self_dir, name);
 		if (access(c, X_OK) == 0)
@@ -612,7 +617,7 @@ static void build_chain(const struct wn_plan *pl, const struct wn_task *t, const
 			}
 			argv_push(&a, expand(pl, s, input, output));
 		}
-		c->prog[k] = find_program(pl, cmd->argv[0]);
+		c->prog[k] = wn_find_program(pl, cmd->argv[0]);
 		/* winnow stages report their counters; no progress lines in logs */
 		if (!strncmp(basename_of(cmd->argv[0]), "winnow-", 7) && strcmp(basename_of(cmd->argv[0]), "winnow-run")) {
 			char *extra[3];
@@ -1469,4 +1474,22 @@ void wn_run_report(struct wn_plan *pl)
 		fprintf(stderr, "winnow-run: warning: winnow-report failed; no %s\n", out);
 	free(out);
 	free(prog);
+}
+
+int wn_plan_check_programs(const struct wn_plan *pl, char *err, size_t errlen)
+{
+	const struct wn_pipeline *p = pl->p;
+	for (int s = 0; s < p->nsteps; s++) {
+		for (int k = 0; k < p->steps[s].nstages; k++) {
+			const struct wn_pl_cmd *c = &p->steps[s].stages[k];
+			char *prog = wn_find_program(pl, c->argv[0]);
+			if (!prog)
+				return wn_err(err, errlen, "%s:%d:%d: step '%s': program '%s' not found (%s)", p->path, c->line,
+					      c->col, p->steps[s].name, c->argv[0],
+					      strchr(c->argv[0], '/') ? "no such executable"
+								      : "not beside winnow-run, not on PATH");
+			free(prog);
+		}
+	}
+	return 0;
 }

@@ -90,6 +90,13 @@ int wn_task_fresh(const struct wn_plan *pl, struct wn_task *t);
 /* Index of task `index` of step `step`, or -1. */
 int wn_plan_find(const struct wn_plan *pl, int step, int index);
 
+/* Where a stage's program is: a name with '/' is a path (relative to the
+ * yaml's directory); winnow-* is looked up beside winnow-run first, then
+ * PATH. Returns a malloc'ed path, or NULL when not found / not executable. */
+char *wn_find_program(const struct wn_plan *pl, const char *name);
+/* Every program of the pipeline exists: 0, or -1 with FILE:LINE:COL in err. */
+int wn_plan_check_programs(const struct wn_plan *pl, char *err, size_t errlen);
+
 /* Paths of a task's files (caller frees): suffix is "done.json", "log", ... */
 char *wn_task_path(const struct wn_plan *pl, const struct wn_task *t, const char *suffix);
 

@@ -152,6 +152,13 @@ int main(int argc, char **argv)
 	}
 	if (!executor)
 		executor = p->executor;
+	/* a misspelt program fails now, not hours later in the last step */
+	if (!status && !finalize && !step && wn_plan_check_programs(&pl, err, sizeof err) < 0) {
+		fprintf(stderr, "winnow-run: %s\n", err);
+		wn_plan_release(&pl);
+		wn_pipeline_free(p);
+		return 2;
+	}
 	int rc = 0;
 	if (check) {
 		printf("%s: ok (%d step%s, %d input%s, %d tasks)\n", p->path, p->nsteps, p->nsteps > 1 ? "s" : "",
