@@ -951,6 +951,16 @@ static int attempt_once(struct wn_plan *pl, struct wn_task *t, const char *input
 	}
 	struct wn_writer *w = NULL;
 	err[0] = '\0';
+	/* outputs appear by rename(): never over a device, FIFO or socket (such
+	 * as /dev/null), which a rename would silently replace by a file */
+	struct stat osb;
+	if (lstat(t->output, &osb) == 0 && !S_ISREG(osb.st_mode) && !S_ISDIR(osb.st_mode)) {
+		wn_err(err, errlen, "output '%s' exists and is not a regular file or directory", t->output);
+		chain_release(&c);
+		free(tmpout);
+		free(tmpbase);
+		return 1;
+	}
 	if (st->capture) {
 		/* task outputs in the work directory follow `compress`; a barrier's
 		 * named output is compressed by its name, as every stage does */

@@ -46,7 +46,7 @@ static void ranges(struct wn_buf *b, const int *v, int n)
 }
 
 void wn_slurm_script(const struct wn_plan *pl, int s, const int *tasks, int ntasks, int offset, const char *dep,
-		     const char *self, const char *yaml, struct wn_buf *b)
+		     const char *self, const char *yaml, int retries, struct wn_buf *b)
 {
 	const struct wn_pipeline *p = pl->p;
 	const struct wn_pl_step *st = &p->steps[s];
@@ -79,6 +79,8 @@ void wn_slurm_script(const struct wn_plan *pl, int s, const int *tasks, int ntas
 		wn_buf_addf(b, "#SBATCH %s\n", p->extra_args[i]);
 	wn_buf_adds(b, "exec ");
 	shq(b, self);
+	if (retries >= 0)
+		wn_buf_addf(b, " --retries %d", retries);
 	wn_buf_adds(b, " --step ");
 	shq(b, st->name);
 	if (st->barrier) {
@@ -255,7 +257,7 @@ int wn_slurm_submit(struct wn_plan *pl, const struct wn_slurm_opts *o, FILE *out
 			while (j < np && pend[j] / M == chunk)
 				idx[ni++] = pend[j++] - off;
 			wn_buf_reset(&script);
-			wn_slurm_script(pl, s, idx, ni, off, dep.len ? dep.data : NULL, self, yaml, &script);
+			wn_slurm_script(pl, s, idx, ni, off, dep.len ? dep.data : NULL, self, yaml, o->retries, &script);
 			free(idx);
 			if (o->dry_run) {
 				fprintf(out, "# ---- %s/%s.%d.sh\n%s", dir.data, st->name, chunk, script.data);

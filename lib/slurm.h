@@ -21,6 +21,7 @@ struct wn_slurm_opts {
 	int dry_run;  /* print the scripts, submit nothing */
 	int wait;     /* block until every job left the queue */
 	const char *sbatch, *squeue; /* programs (default "sbatch", "squeue") */
+	int retries;  /* --retries given to winnow-run, passed on to the tasks; -1: the yaml's */
 };
 
 /* Submit (or print) the jobs. Returns the exit code: 0 (submitted; with
@@ -35,6 +36,6 @@ void wn_slurm_print_queue(const struct wn_plan *pl, FILE *out);
  * task indexes of the chunk (offset already subtracted), `dep` a
  * --dependency value or NULL. Exposed for the unit tests. */
 void wn_slurm_script(const struct wn_plan *pl, int s, const int *tasks, int ntasks, int offset, const char *dep,
-		     const char *self, const char *yaml, struct wn_buf *b);
+		     const char *self, const char *yaml, int retries, struct wn_buf *b);
 
 #endif

@@ -200,7 +200,7 @@ int main(int argc, char **argv)
 		rc = bad ? 1 : 0;
 	} else if (!strcmp(executor, "slurm")) {
 		wn_run_signals();
-		struct wn_slurm_opts so = { .dry_run = dry, .wait = wait };
+		struct wn_slurm_opts so = { .dry_run = dry, .wait = wait, .retries = o.retries };
 		rc = wn_slurm_submit(&pl, &so, stdout);
 	} else if (dry) {
 		wn_plan_print(&pl, stdout);

@@ -62,6 +62,19 @@ check_eq "resubmission submits only the missing task and what depends on it" \
 check_eq "outputs still identical after resubmission" "$(outputs "$T/s")" "$(outputs "$T/local")"
 wait_gone
 
+# a failing task: retried inside the array task, dependents cancelled, --wait exits 1
+mkpipe fail 0
+sed -i 's|--delay-ms, "0"|--fail-if, "advocatesaz.org"|' "$T/fail/p.yaml"
+timeout 120 "$BIN/winnow-run" --wait "$T/fail/p.yaml" >"$T/fail.out" 2>"$T/fail.err"; rc=$?
+check_eq "a failing task: --wait exits 1" "$rc" 1
+check "a failing task: retried once in its array task (attempt 2 of 2)" \
+  jqt '.attempt == 2 and .attempts == 2 and .stages[1].exit == 3' "$T/fail/work/clean/00003.failed.json"
+check "a failing task: the others of its step are done" test -e "$T/fail/work/clean/00002.done.json"
+check "a failing task: dependent jobs cancelled, nothing downstream ran" test -z "$(ls "$T"/fail/work/again/ 2>/dev/null)"
+check "a failing task: --wait lists it with its log" grep -q "failed: clean task 3 .*log $T/fail/work/clean/00003.log" "$T/fail.err"
+wait_gone
+check "a failing task: the finalize job still wrote run.json" jqt '.status == "failed"' "$T/fail/work/run.json"
+
 # SIGTERM to a running task (as at the Slurm time limit): no partial output, no marker
 mkpipe term 20000
 "$BIN/winnow-run" "$T/term/p.yaml" >"$T/term.out" 2>&1

@@ -200,6 +200,21 @@ TEST(a_failing_task_leaves_failed_json_and_no_output)
 	wn_pipeline_free(p);
 }
 
+TEST(never_renames_over_a_device)
+{
+	struct wn_pipeline *p = load("inputs: [\"in/a.txt\"]\noutput_dir: out3\nsteps:\n"
+				     "  - {name: n, barrier: true, command: [cat, \"{inputs}\"], output: /dev/null}\n");
+	struct wn_plan pl;
+	char err[512] = "";
+	CHECK(p && wn_plan_build(&pl, p, err, sizeof err) == 0);
+	CHECK_EQ_INT(wn_task_exec(&pl, 0, 0, err, sizeof err), 1);
+	CHECK_EQ_STR(err, "output '/dev/null' exists and is not a regular file or directory");
+	struct stat sb;
+	CHECK(stat("/dev/null", &sb) == 0 && S_ISCHR(sb.st_mode));
+	wn_plan_release(&pl);
+	wn_pipeline_free(p);
+}
+
 TEST(argv_display_quotes_for_the_shell)
 {
 	char *argv[] = { "winnow-cat", "a b", "it's", "{x}", "", "plain-1.0", NULL };
@@ -223,6 +238,7 @@ int main(void)
 	RUN(a_changed_flag_invalidates_its_step_and_downstream_only);
 	RUN(runs_tasks_and_writes_markers);
 	RUN(a_failing_task_leaves_failed_json_and_no_output);
+	RUN(never_renames_over_a_device);
 	RUN(argv_display_quotes_for_the_shell);
 	char cmd[400];
 	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
