@@ -177,16 +177,42 @@ char *wn_argv_display(char *const *argv)
 
 /* ---------------------------------------------------------------- planning */
 
-static void add_input(struct wn_plan *pl, const char *s)
+/* Inputs are deduplicated (the same file twice would make two tasks write
+ * the same work) through an open-addressing set of indexes into
+ * pl->inputs, so 100k-line input lists stay linear. */
+struct input_set {
+	int *slot; /* -1 empty, else index into pl->inputs */
+	size_t cap;
+};
+
+static void add_input(struct wn_plan *pl, struct input_set *set, const char *s)
 {
-	for (int i = 0; i < pl->ninputs; i++)
-		if (!strcmp(pl->inputs[i], s))
-			return; /* the same file twice would make two tasks write the same work */
+	if ((size_t)(pl->ninputs + 1) * 2 > set->cap) {
+		size_t cap = set->cap ? set->cap * 2 : 1024;
+		int *slot = wn_xmalloc(cap * sizeof *slot);
+		memset(slot, 0xff, cap * sizeof *slot);
+		for (int i = 0; i < pl->ninputs; i++) {
+			size_t h = wn_hash64(pl->inputs[i], strlen(pl->inputs[i]), 0) & (cap - 1);
+			while (slot[h] >= 0)
+				h = (h + 1) & (cap - 1);
+			slot[h] = i;
+		}
+		free(set->slot);
+		set->slot = slot;
+		set->cap = cap;
+	}
+	size_t h = wn_hash64(s, strlen(s), 0) & (set->cap - 1);
+	for (; set->slot[h] >= 0; h = (h + 1) & (set->cap - 1))
+		if (!strcmp(pl->inputs[set->slot[h]], s))
+			return;
+	set->slot[h] = pl->ninputs;
 	pl->inputs = wn_xrealloc(pl->inputs, (size_t)(pl->ninputs + 1) * sizeof *pl->inputs);
 	pl->inputs[pl->ninputs++] = wn_xstrdup(s);
 }
 
-static int read_input_list(struct wn_plan *pl, const char *path, char *err, size_t errlen)
+
+
+static int read_input_list(struct wn_plan *pl, struct input_set *set, const char *path, char *err, size_t errlen)
 {
 	struct wn_reader *r = wn_reader_open(path, err, errlen);
 	if (!r)
@@ -204,10 +230,10 @@ static int read_input_list(struct wn_plan *pl, const char *path, char *err, size
 			continue;
 		char *s = wn_xstrndup(line, len);
 		if (is_url(s) || s[0] == '/') {
-			add_input(pl, s);
+			add_input(pl, set, s);
 		} else {
 			char *abs = xasprintf("%s/%s", dir, s);
-			add_input(pl, abs);
+			add_input(pl, set, abs);
 			free(abs);
 		}
 		free(s);
@@ -219,7 +245,7 @@ static int read_input_list(struct wn_plan *pl, const char *path, char *err, size
 	return rc < 0 ? -1 : 0;
 }
 
-static int expand_inputs(struct wn_plan *pl, char *err, size_t errlen)
+static int expand_inputs(struct wn_plan *pl, struct input_set *set, char *err, size_t errlen)
 {
 	const struct wn_pipeline *p = pl->p;
 	for (int i = 0; i < p->ninputs; i++) {
@@ -237,11 +263,11 @@ static int expand_inputs(struct wn_plan *pl, char *err, size_t errlen)
 			struct stat sb;
 			if (stat(g.gl_pathv[k], &sb) == 0 && S_ISDIR(sb.st_mode))
 				continue;
-			add_input(pl, g.gl_pathv[k]);
+			add_input(pl, set, g.gl_pathv[k]);
 		}
 		globfree(&g);
 	}
-	if (p->input_list && read_input_list(pl, p->input_list, err, errlen) < 0)
+	if (p->input_list && read_input_list(pl, set, p->input_list, err, errlen) < 0)
 		return -1;
 	return 0;
 }
@@ -289,7 +315,7 @@ int wn_plan_save_inputs(const struct wn_plan *pl, const char *path, char *err, s
 	return rc;
 }
 
-static int read_snapshot(struct wn_plan *pl, const char *path, char *err, size_t errlen)
+static int read_snapshot(struct wn_plan *pl, struct input_set *set, const char *path, char *err, size_t errlen)
 {
 	FILE *f = fopen(path, "r");
 	if (!f)
@@ -301,7 +327,7 @@ static int read_snapshot(struct wn_plan *pl, const char *path, char *err, size_t
 		if (line[n - 1] == '\n')
 			line[--n] = '\0';
 		if (n)
-			add_input(pl, line);
+			add_input(pl, set, line);
 	}
 	free(line);
 	fclose(f);
@@ -320,7 +346,10 @@ static int plan_build(struct wn_plan *pl, const struct wn_pipeline *p, const cha
 		if (s)
 			*s = '\0';
 	}
-	if ((snapshot ? read_snapshot(pl, snapshot, err, errlen) : expand_inputs(pl, err, errlen)) < 0)
+	struct input_set set = { 0 };
+	int rc = snapshot ? read_snapshot(pl, &set, snapshot, err, errlen) : expand_inputs(pl, &set, err, errlen);
+	free(set.slot);
+	if (rc < 0)
 		return -1;
 	pl->first = wn_xcalloc((size_t)p->nsteps, sizeof *pl->first);
 	pl->count = wn_xcalloc((size_t)p->nsteps, sizeof *pl->count);
@@ -1207,9 +1236,12 @@ int wn_run_local(struct wn_plan *pl, const struct wn_run_opts *o)
 	int running = 0, ran = 0, nfailed = 0;
 	double docs = 0, last_tick = 0;
 	pid_t parent = getpid();
+	int lo = 0; /* tasks before lo are no longer pending: scans start here */
 	for (;;) {
+		while (lo < pl->ntasks && pl->tasks[lo].state != WN_TASK_PENDING)
+			lo++;
 		/* tasks whose upstream failed will not run */
-		for (int i = 0; i < pl->ntasks; i++) {
+		for (int i = lo; i < pl->ntasks; i++) {
 			struct wn_task *t = &pl->tasks[i];
 			if (t->state != WN_TASK_PENDING)
 				continue;
@@ -1223,7 +1255,7 @@ int wn_run_local(struct wn_plan *pl, const struct wn_run_opts *o)
 		}
 		while (running < workers && !wn_run_interrupted) {
 			int pick = -1;
-			for (int i = 0; i < pl->ntasks && pick < 0; i++) {
+			for (int i = lo; i < pl->ntasks && pick < 0; i++) {
 				struct wn_task *t = &pl->tasks[i];
 				if (t->state != WN_TASK_PENDING)
 					continue;
