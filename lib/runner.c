@@ -27,6 +27,7 @@
 #include "hash.h"
 #include "io.h"
 
+#include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -1117,7 +1118,17 @@ int wn_task_exec(struct wn_plan *pl, int ti, int retries, char *err, size_t errl
 	const char *input = t->input;
 	if (input && is_url(input)) {
 		char *tmpbase = wn_task_path(pl, t, "tmp");
-		fetched = xasprintf("%s-%ld.fetch", tmpbase, (long)getpid());
+		/* keep the URL's file name: a stage may look at the extension */
+		const char *q = input + strcspn(input, "?#");
+		const char *b = q;
+		while (b > input && b[-1] != '/')
+			b--;
+		char name[101];
+		size_t n = 0;
+		for (; b < q && n < sizeof name - 1; b++)
+			name[n++] = isalnum((unsigned char)*b) || strchr("._-", *b) ? *b : '_';
+		name[n] = '\0';
+		fetched = xasprintf("%s-%ld.fetch.%s", tmpbase, (long)getpid(), n ? name : "input");
 		free(tmpbase);
 		struct wn_fetch_opts fo = { .retries = WN_MAX(3, attempts), .logfd = logfd, .cancel = &wn_run_interrupted };
 		dprintf(logfd, "# winnow-run: fetching %s\n", input);
