@@ -324,6 +324,9 @@ int wn_slurm_submit(struct wn_plan *pl, const struct wn_slurm_opts *o, FILE *out
 			}
 		}
 	}
+	if (rc && all.len)
+		fprintf(stderr, "winnow-run: jobs already submitted: %s (scancel them, or let them run and submit again)\n",
+			all.data);
 	if (!o->dry_run && all.len) {
 		wn_buf_addc(&all, '\n');
 		if (wn_write_file_atomic(jobsf.data, all.data, all.len, err, sizeof err) < 0)
