@@ -51,7 +51,9 @@ check "rerun changes nothing" test -z "$(find "$T/ref/work" -newer "$T/ref/work/
 # 2. kill -9 in the middle, rerun: byte-identical, done tasks kept
 mkpipe kill 1500
 "$BIN/winnow-run" --no-progress "$T/kill/p.yaml" 2>"$T/kill1.err" & pid=$!
-sleep 2.4
+# kill once the first tasks are done and the next ones run (polled: the machine may be loaded)
+for i in $(seq 200); do [ -n "$(ls "$T"/kill/work/clean/*.done.json 2>/dev/null)" ] && break; sleep 0.1; done
+sleep 0.3
 kill -9 $pid; wait $pid 2>/dev/null
 sleep 0.3
 check "kill -9: no orphan stage processes" no_orphans
@@ -104,7 +106,8 @@ check_eq "changed flag: final output still identical" "$(md5sum <"$T/chg/out/mer
 # 6. Ctrl-C (SIGINT) stops children cleanly
 mkpipe int 3000
 "$BIN/winnow-run" --no-progress "$T/int/p.yaml" 2>"$T/int.err" & pid=$!
-sleep 1
+for i in $(seq 200); do [ -n "$(ls "$T"/int/work/clean/*tmp* 2>/dev/null)" ] && break; sleep 0.1; done
+check "SIGINT: tasks were running" test -n "$(ls "$T"/int/work/clean/*tmp* 2>/dev/null)"
 kill -INT $pid; wait $pid; rc=$?
 check_eq "SIGINT: exit 130" "$rc" 130
 sleep 0.2
