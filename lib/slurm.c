@@ -336,14 +336,29 @@ int wn_slurm_submit(struct wn_plan *pl, const struct wn_slurm_opts *o, FILE *out
 	fflush(out);
 	if (!rc && o->wait && !o->dry_run && all.len) {
 		all.data[--all.len] = '\0';
+		double t0 = wn_now(), last = 0;
 		while (queued(squeue, all.data, &states)) {
 			if (wn_run_interrupted) {
-				fprintf(stderr, "winnow-run: stopped waiting; the jobs keep running (see --status)\n");
+				fprintf(stderr, "%swinnow-run: stopped waiting; the jobs keep running (see --status)\n",
+					o->progress ? "\n" : "");
 				rc = 130;
 				break;
 			}
+			if (o->progress && wn_now() - last >= 2) {
+				last = wn_now();
+				wn_plan_scan(pl);
+				int done = 0, failed = 0;
+				for (int i = 0; i < pl->ntasks; i++) {
+					done += pl->tasks[i].state == WN_TASK_DONE;
+					failed += pl->tasks[i].state == WN_TASK_FAILED;
+				}
+				fprintf(stderr, "\rwinnow-run: %d/%d tasks done, %d failed, %d:%02d elapsed   ", done, pl->ntasks,
+					failed, (int)(last - t0) / 60, (int)(last - t0) % 60);
+			}
 			sleep(1);
 		}
+		if (o->progress)
+			fputc('\n', stderr);
 		if (!rc) {
 			wn_plan_scan(pl);
 			int bad = 0;

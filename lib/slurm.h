@@ -21,6 +21,7 @@ struct wn_slurm_opts {
 	int dry_run;  /* print the scripts, submit nothing */
 	int wait;     /* block until every job left the queue */
 	const char *sbatch, *squeue; /* programs (default "sbatch", "squeue") */
+	int progress; /* with wait: a line of tasks done/failed on stderr while waiting */
 	int retries;  /* --retries given to winnow-run, passed on to the tasks; -1: the yaml's */
 };
 

@@ -153,7 +153,10 @@ int main(int argc, char **argv)
 	if (!executor)
 		executor = p->executor;
 	/* a misspelt program fails now, not hours later in the last step */
-	if (!status && !finalize && !step && wn_plan_check_programs(&pl, err, sizeof err) < 0) {
+	int missing = !status && !finalize && !step && wn_plan_check_programs(&pl, err, sizeof err) < 0;
+	if (missing && dry) {
+		fprintf(stderr, "winnow-run: warning: %s\n", err); /* --dry-run still shows the commands */
+	} else if (missing) {
 		fprintf(stderr, "winnow-run: %s\n", err);
 		wn_plan_release(&pl);
 		wn_pipeline_free(p);
@@ -200,7 +203,7 @@ int main(int argc, char **argv)
 		rc = bad ? 1 : 0;
 	} else if (!strcmp(executor, "slurm")) {
 		wn_run_signals();
-		struct wn_slurm_opts so = { .dry_run = dry, .wait = wait, .retries = o.retries };
+		struct wn_slurm_opts so = { .dry_run = dry, .wait = wait, .retries = o.retries, .progress = o.progress };
 		rc = wn_slurm_submit(&pl, &so, stdout);
 	} else if (dry) {
 		wn_plan_print(&pl, stdout);
