@@ -1117,8 +1117,11 @@ int wn_task_exec(struct wn_plan *pl, int ti, int retries, char *err, size_t errl
 	char *fetched = NULL;
 	const char *input = t->input;
 	if (input && is_url(input)) {
-		char *tmpbase = wn_task_path(pl, t, "tmp");
-		/* keep the URL's file name: a stage may look at the extension */
+		/* A stable name (no PID: one process runs a task at a time) that
+		 * keeps the URL's file name: stages may look at the extension or
+		 * record the path (winnow-ingest's warc_file), and outputs must
+		 * not differ from one attempt to the next. */
+		char *fdir = wn_task_path(pl, t, "tmp-fetch");
 		const char *q = input + strcspn(input, "?#");
 		const char *b = q;
 		while (b > input && b[-1] != '/')
@@ -1128,14 +1131,21 @@ int wn_task_exec(struct wn_plan *pl, int ti, int retries, char *err, size_t errl
 		for (; b < q && n < sizeof name - 1; b++)
 			name[n++] = isalnum((unsigned char)*b) || strchr("._-", *b) ? *b : '_';
 		name[n] = '\0';
-		fetched = xasprintf("%s-%ld.fetch.%s", tmpbase, (long)getpid(), n ? name : "input");
-		free(tmpbase);
+		if (mkdir(fdir, 0777) < 0 && errno != EEXIST) {
+			wn_err(err, errlen, "cannot create '%s': %s", fdir, strerror(errno));
+			free(fdir);
+			close(logfd);
+			return 1;
+		}
+		fetched = xasprintf("%s/%s", fdir, n ? name : "input");
+		free(fdir);
 		struct wn_fetch_opts fo = { .retries = WN_MAX(3, attempts), .logfd = logfd, .cancel = &wn_run_interrupted };
 		dprintf(logfd, "# winnow-run: fetching %s\n", input);
 		int frc = wn_fetch_url(input, fetched, &fo, err, errlen);
 		if (frc < 0 && wn_run_interrupted) {
 			/* stopped: like any interrupted attempt, no marker */
 			free(fetched);
+			clean_task_temps(pl, t);
 			close(logfd);
 			return 130;
 		}
@@ -1152,10 +1162,10 @@ int wn_task_exec(struct wn_plan *pl, int ti, int retries, char *err, size_t errl
 			free(path);
 			free(log);
 			json_decref(j);
-			unlink(fetched);
 			free(fetched);
+			clean_task_temps(pl, t);
 			close(logfd);
-			return wn_run_interrupted ? 130 : 1;
+			return 1;
 		}
 		input = fetched;
 	}

@@ -51,6 +51,28 @@ check "finalize job wrote run.json" jqt '.executor == "slurm" and .status == "do
 check_eq "--status after the run: exit 0" "$rc" 0
 check "--status: every task done" grep -qE '^total +9 +9 +0 +0$' "$T/status.out"
 
+# the repository's default pipeline.yaml, locally then through Slurm in the same
+# place (stages may record input paths): same outputs. The tree is copied by
+# symlinks so its relative paths hold and out/ is ours.
+D=$T/default
+mkdir -p "$D"
+for f in "$WN_ROOT"/*; do [ "$(basename "$f")" = out ] || ln -s "$f" "$D/"; done
+rm "$D/pipeline.yaml"; cp "$WN_ROOT/pipeline.yaml" "$D/pipeline.yaml"
+# every output file but the markers, logs, run records and the report
+final_files() {
+  (cd "$D/out" && find . -type f ! -name '*.done.json' ! -name '*.log' ! -name run.json ! -name report.html \
+     ! -name jobs.txt ! -name inputs.txt ! -name '*.sh' ! -name '*.out' ! -name .lock | sort | xargs -r md5sum)
+}
+"$BIN/winnow-run" --executor local --no-progress "$D/pipeline.yaml" 2>"$T/default-local.err"
+check_eq "default pipeline.yaml, local executor" "$?" 0
+local_files=$(final_files)
+rm -rf "$D/out"
+timeout 300 "$BIN/winnow-run" --executor slurm --wait "$D/pipeline.yaml" >"$T/default-slurm.out" 2>&1
+check_eq "default pipeline.yaml through Slurm (--wait)" "$?" 0
+check "default pipeline: some outputs" test -n "$local_files"
+check_eq "default pipeline: Slurm outputs byte-identical to local" "$(final_files)" "$local_files"
+wait_gone
+
 # resubmission: nothing, then only what was removed
 out=$("$BIN/winnow-run" "$T/s/p.yaml" 2>&1)
 check_eq "resubmitting a finished run submits nothing" "$out" "nothing to submit: every task is done"
