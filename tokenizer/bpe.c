@@ -416,10 +416,6 @@ struct cslot {
 	uint32_t tok[CACHE_TOKS];
 };
 
-struct hentry {
-	uint32_t rank, pos, l, r;
-};
-
 struct wn_bpe_state {
 	const struct wn_bpe *b;
 	struct wn_pretok_state *ps;
@@ -429,7 +425,7 @@ struct wn_bpe_state {
 	uint32_t *ids, *rank, *merged;
 	int32_t *prev, *next;
 	size_t scap;
-	struct hentry *heap;
+	uint64_t *heap;
 	size_t hcap;
 	char *err;
 	size_t errlen;
@@ -518,19 +514,35 @@ static size_t merge_small(const struct wn_bpe *b, const unsigned char *p, uint32
 	return n;
 }
 
-static inline int hless(const struct hentry *a, const struct hentry *c)
+/* Heap entries are (rank << 32 | position): one integer compare orders by
+ * rank, then leftmost. A rank names exactly one pair (tiktoken: the merged
+ * token; HF: the index in merges), so an entry is still valid iff the
+ * pair now at its position has the same rank. */
+static void sift_down(uint64_t *h, size_t n, size_t i)
 {
-	return a->rank < c->rank || (a->rank == c->rank && a->pos < c->pos);
+	uint64_t x = h[i];
+	for (;;) {
+		size_t c = 2 * i + 1;
+		if (c >= n)
+			break;
+		if (c + 1 < n && h[c + 1] < h[c])
+			c++;
+		if (h[c] >= x)
+			break;
+		h[i] = h[c];
+		i = c;
+	}
+	h[i] = x;
 }
 
-static void hpush(struct wn_bpe_state *s, size_t *hn, struct hentry e)
+static void hpush(struct wn_bpe_state *s, size_t *hn, uint64_t e)
 {
 	if (*hn == s->hcap)
 		WN_GROW(s->heap, s->hcap, *hn + 1);
 	size_t i = (*hn)++;
 	while (i > 0) {
 		size_t p = (i - 1) / 2;
-		if (!hless(&e, &s->heap[p]))
+		if (s->heap[p] <= e)
 			break;
 		s->heap[i] = s->heap[p];
 		i = p;
@@ -538,64 +550,53 @@ static void hpush(struct wn_bpe_state *s, size_t *hn, struct hentry e)
 	s->heap[i] = e;
 }
 
-static struct hentry hpop(struct wn_bpe_state *s, size_t *hn)
+static inline uint32_t pair_rank(const struct wn_bpe *b, uint32_t l, uint32_t r, uint32_t *merged)
 {
-	struct hentry top = s->heap[0], last = s->heap[--(*hn)];
-	size_t i = 0, n = *hn;
-	for (;;) {
-		size_t c = 2 * i + 1;
-		if (c >= n)
-			break;
-		if (c + 1 < n && hless(&s->heap[c + 1], &s->heap[c]))
-			c++;
-		if (!hless(&s->heap[c], &last))
-			break;
-		s->heap[i] = s->heap[c];
-		i = c;
-	}
-	if (n)
-		s->heap[i] = last;
-	return top;
-}
-
-static void push_pair(struct wn_bpe_state *s, size_t *hn, int32_t i, int32_t j)
-{
-	const struct pslot *p = pair_get(s->b, s->ids[i], s->ids[j]);
-	if (p) {
-		struct hentry e = { p->rank, (uint32_t)i, s->ids[i], s->ids[j] };
-		hpush(s, hn, e);
-	}
+	const struct pslot *p = pair_get(b, l, r);
+	if (!p)
+		return WN_BPE_NONE;
+	*merged = p->merged;
+	return p->rank;
 }
 
 /* The heap + linked list for long pieces; appends the result to out. */
 static void merge_large(struct wn_bpe_state *s, size_t n, struct wn_u32vec *out)
 {
-	uint32_t *ids = s->ids;
+	const struct wn_bpe *b = s->b;
+	uint32_t *ids = s->ids, m;
 	int32_t *prev = s->prev, *next = s->next;
 	size_t hn = 0;
+	if (s->hcap < n)
+		WN_GROW(s->heap, s->hcap, n);
 	for (size_t i = 0; i < n; i++) {
 		prev[i] = (int32_t)i - 1;
 		next[i] = i + 1 < n ? (int32_t)i + 1 : -1;
+		uint32_t r = i + 1 < n ? pair_rank(b, ids[i], ids[i + 1], &m) : WN_BPE_NONE;
+		if (r != WN_BPE_NONE)
+			s->heap[hn++] = (uint64_t)r << 32 | i;
 	}
-	for (size_t i = 0; i + 1 < n; i++)
-		push_pair(s, &hn, (int32_t)i, (int32_t)i + 1);
+	for (size_t i = hn / 2; i-- > 0;)
+		sift_down(s->heap, hn, i);
 	while (hn) {
-		struct hentry e = hpop(s, &hn);
-		int32_t i = (int32_t)e.pos, j = next[i];
-		/* stale: node i was removed (prev == -2), or the pair changed */
-		if (prev[i] == -2 || j < 0 || ids[i] != e.l || ids[j] != e.r)
+		uint64_t e = s->heap[0];
+		s->heap[0] = s->heap[--hn];
+		if (hn)
+			sift_down(s->heap, hn, 0);
+		int32_t i = (int32_t)(uint32_t)e, j = next[i];
+		/* stale: node i was removed (prev == -2), or its pair changed */
+		if (prev[i] == -2 || j < 0 || pair_rank(b, ids[i], ids[j], &m) != (uint32_t)(e >> 32))
 			continue;
-		const struct pslot *p = pair_get(s->b, e.l, e.r);
-		ids[i] = p->merged;
+		ids[i] = m;
 		int32_t k = next[j];
 		next[i] = k;
 		if (k >= 0)
 			prev[k] = i;
 		prev[j] = -2;
-		if (prev[i] >= 0)
-			push_pair(s, &hn, prev[i], i);
-		if (k >= 0)
-			push_pair(s, &hn, i, k);
+		uint32_t r;
+		if (prev[i] >= 0 && (r = pair_rank(b, ids[prev[i]], ids[i], &m)) != WN_BPE_NONE)
+			hpush(s, &hn, (uint64_t)r << 32 | (uint32_t)prev[i]);
+		if (k >= 0 && (r = pair_rank(b, ids[i], ids[k], &m)) != WN_BPE_NONE)
+			hpush(s, &hn, (uint64_t)r << 32 | (uint32_t)i);
 	}
 	for (int32_t i = 0; i >= 0; i = next[i])
 		wn_u32vec_push(out, ids[i]);
