@@ -109,22 +109,10 @@ static struct wn_bpe *load(struct wn_stage *st, struct ctx *x)
 		wn_stage_warn(st, "%s", err);
 		return NULL;
 	}
-	for (const char *p = x->special; p && *p;) {
-		const char *e = strchr(p, ',');
-		size_t n = e ? (size_t)(e - p) : strlen(p);
-		char *item = wn_xstrndup(p, n), *eq = strrchr(item, '=');
-		int64_t id = wn_bpe_vocab_size(b);
-		if (eq && parse_id(eq + 1, &id) == 0)
-			*eq = 0;
-		if (*item && wn_bpe_special_id(b, item) == WN_BPE_NONE &&
-		    wn_bpe_add_special(b, (uint32_t)id, item, err, sizeof err) < 0) {
-			wn_stage_warn(st, "--special '%s': %s", item, err);
-			free(item);
-			wn_bpe_free(b);
-			return NULL;
-		}
-		free(item);
-		p = e ? e + 1 : p + n;
+	if (wn_bpe_add_special_list(b, x->special, err, sizeof err) < 0) {
+		wn_stage_warn(st, "--special: %s", err);
+		wn_bpe_free(b);
+		return NULL;
 	}
 	return b;
 }

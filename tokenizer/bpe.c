@@ -258,6 +258,33 @@ int wn_bpe_add_special(struct wn_bpe *b, uint32_t id, const char *text, char *er
 	return 0;
 }
 
+int wn_bpe_add_special_list(struct wn_bpe *b, const char *list, char *err, size_t errlen)
+{
+	char e2[256];
+	for (const char *p = list; p && *p;) {
+		const char *e = strchr(p, ',');
+		size_t n = e ? (size_t)(e - p) : strlen(p);
+		char *item = wn_xstrndup(p, n), *eq = strrchr(item, '='), *end;
+		uint64_t id = b->vocab_size;
+		if (eq && eq[1] >= '0' && eq[1] <= '9') {
+			unsigned long long v = strtoull(eq + 1, &end, 10);
+			if (!*end && v < WN_BPE_NONE) {
+				id = v;
+				*eq = 0;
+			}
+		}
+		int rc = 0;
+		if (*item && wn_bpe_special_id(b, item) == WN_BPE_NONE &&
+		    wn_bpe_add_special(b, (uint32_t)id, item, e2, sizeof e2) < 0)
+			rc = wn_err(err, errlen, "special token '%s': %s", item, e2);
+		free(item);
+		if (rc)
+			return rc;
+		p = e ? e + 1 : p + n;
+	}
+	return 0;
+}
+
 static void pair_put(struct wn_bpe *b, uint32_t l, uint32_t r, uint32_t rank, uint32_t merged)
 {
 	if (2 * (b->pcount + 1) > b->pmask + 1) {

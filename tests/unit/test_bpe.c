@@ -151,13 +151,19 @@ TEST(tiktoken_ranks)
 	CHECK_EQ_STR(enc(s, "abcab"), "5,3"); /* ab, ab, then ab+c (5) */
 	CHECK_EQ_STR(enc(s, "cab"), "2,3");
 	CHECK(!strncmp(enc(s, "abd"), "ERR byte 0x64", 13));
-	CHECK_EQ_INT(wn_bpe_vocab_size(b), 6);
 	CHECK_EQ_INT(wn_bpe_special_id(b, "<|endoftext|>"), WN_BPE_NONE);
+	CHECK_EQ_INT(wn_bpe_add_special_list(b, "<|endoftext|>,<|pad|>=9,<|endoftext|>,a=b", err, sizeof err), 0);
+	CHECK_EQ_INT(wn_bpe_special_id(b, "<|endoftext|>"), 6);
+	CHECK_EQ_INT(wn_bpe_special_id(b, "<|pad|>"), 9);
+	CHECK_EQ_INT(wn_bpe_special_id(b, "a=b"), 10);
+	CHECK_EQ_INT(wn_bpe_vocab_size(b), 11);
+	CHECK_EQ_INT(wn_bpe_add_special_list(b, "<|x|>=3", err, sizeof err), -1);
+	CHECK_EQ_STR(enc(s, "abc"), "5"); /* specials are never produced from text */
 	uint32_t ids[] = { 4, 3, 5 };
 	struct wn_buf d = WN_BUF_INIT;
 	CHECK_EQ_INT(wn_bpe_decode(b, ids, 3, &d, err, sizeof err), 0);
 	CHECK_EQ_STR(d.data, "bcababc");
-	ids[1] = 6;
+	ids[1] = 7; /* a gap between ids */
 	CHECK_EQ_INT(wn_bpe_decode(b, ids, 3, &d, err, sizeof err), -1);
 	wn_buf_release(&d);
 	wn_bpe_state_free(s);
