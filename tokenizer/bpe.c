@@ -79,6 +79,12 @@ struct wn_bpe {
 	struct bbrule {
 		uint32_t rank, merged;
 	} *bb;
+	/* whole[id]: a piece equal to token id encodes to [id]. Always so
+	 * with WN_BPE_WHOLE_LOOKUP (tiktoken's rule); with merge rules only
+	 * (HF) it is so exactly when merging the token's own bytes ends in
+	 * the token, which wn_bpe_finish works out once per token: most
+	 * pieces then skip the merge loop, with identical results. */
+	unsigned char *whole;
 	char hash[65];
 	int finished;
 };
@@ -111,6 +117,7 @@ void wn_bpe_free(struct wn_bpe *b)
 	free(b->bt);
 	free(b->pt);
 	free(b->bb);
+	free(b->whole);
 	for (size_t i = 0; i < b->nsp; i++)
 		free(b->sp[i].text);
 	free(b->sp);
@@ -376,6 +383,31 @@ void wn_bpe_set_hash(struct wn_bpe *b, const char *hex)
 	snprintf(b->hash, sizeof b->hash, "%s", hex);
 }
 
+static void mark_whole(struct wn_bpe *b)
+{
+	unsigned char *whole = wn_xcalloc(b->ntok ? b->ntok : 1, 1);
+	if (b->flags & WN_BPE_WHOLE_LOOKUP) {
+		for (size_t id = 0; id < b->ntok; id++)
+			whole[id] = ordinary(b, (uint32_t)id);
+		b->whole = whole;
+		return;
+	}
+	struct wn_bpe_state *s = wn_bpe_state_new(b); /* b->whole is NULL: no shortcut */
+	struct wn_u32vec out = { 0 };
+	char err[128];
+	for (size_t id = 0; id < b->ntok; id++) {
+		if (!ordinary(b, (uint32_t)id))
+			continue;
+		out.n = 0;
+		if (wn_bpe_encode_piece(s, b->blob.data + b->tok[id].off, b->tok[id].len, &out, err, sizeof err) == 0 &&
+		    out.n == 1 && out.v[0] == id)
+			whole[id] = 1;
+	}
+	wn_u32vec_release(&out);
+	wn_bpe_state_free(s);
+	b->whole = whole;
+}
+
 int wn_bpe_finish(struct wn_bpe *b, char *err, size_t errlen)
 {
 	if (!b->pre)
@@ -397,6 +429,7 @@ int wn_bpe_finish(struct wn_bpe *b, char *err, size_t errlen)
 			r->rank = p ? p->rank : WN_BPE_NONE;
 			r->merged = p ? p->merged : 0;
 		}
+	mark_whole(b);
 	b->finished = 1;
 	return 0;
 }
@@ -644,9 +677,9 @@ int wn_bpe_encode_piece(struct wn_bpe_state *s, const char *piece, size_t n, str
 		return 0;
 	}
 	uint64_t h = bhash(piece, n);
-	if (b->flags & WN_BPE_WHOLE_LOOKUP) {
+	if (b->whole) {
 		uint32_t id = lookup_h(b, piece, n, h);
-		if (id != WN_BPE_NONE) {
+		if (id != WN_BPE_NONE && b->whole[id]) {
 			wn_u32vec_push(out, id);
 			return 0;
 		}
