@@ -31,6 +31,7 @@ struct ctx {
 	const char *tokenizer, *tiktoken, *pattern, *special, *eos, *source, *emit;
 	int64_t eos_id, bos_id, pad_id;
 	int bos, decode, jsonl;
+	uint64_t ntokens; /* tokens written, for --stats */
 };
 
 static int parse_id(const char *arg, int64_t *out)
@@ -158,6 +159,7 @@ static void write_batch(struct wn_stage *st, struct ctx *x, struct wn_tokwriter 
 			continue;
 		}
 		const uint32_t *t = b->toks.v + d->tok;
+		x->ntokens += d->ntok;
 		if (x->jsonl) {
 			wn_buf_reset(line);
 			wn_buf_adds(line, "{\"id\":");
@@ -249,6 +251,7 @@ static int encode(struct wn_stage *st, struct ctx *x, const struct wn_bpe *bpe)
 		wn_encpool_release(pool, done);
 	}
 	wn_encpool_free(pool);
+	wn_stage_stat_int(st, "tokens_out", (int64_t)x->ntokens);
 	if (!x->jsonl && !st->pipe_closed && !st->fatal && wn_tokwriter_end(&tw) < 0 && errno != EPIPE)
 		wn_stage_fail(st, "%s", wn_writer_error(st->out));
 	wn_rec_release(&rec);
