@@ -100,6 +100,10 @@ static struct wn_bpe *load(struct wn_stage *st, struct ctx *x)
 		wn_stage_warn(st, "give one of --tokenizer PATH or --tiktoken FILE --pattern P");
 		return NULL;
 	}
+	if (x->tokenizer && x->pattern) {
+		wn_stage_warn(st, "--pattern goes with --tiktoken (a tokenizer.json carries its own pre-tokenizer)");
+		return NULL;
+	}
 	if (x->tiktoken && !x->pattern) {
 		wn_stage_warn(st, "--tiktoken needs --pattern gpt2|cl100k|cl100k-py|o200k|REGEX");
 		return NULL;
