@@ -86,7 +86,6 @@ struct wn_bpe {
 	 * pieces then skip the merge loop, with identical results. */
 	unsigned char *whole;
 	char hash[65];
-	int finished;
 };
 
 /* ---------------------------------------------------------------- build */
@@ -412,13 +411,9 @@ int wn_bpe_finish(struct wn_bpe *b, char *err, size_t errlen)
 {
 	if (!b->pre)
 		return wn_err(err, errlen, "tokenizer has no pre-tokenizer");
-	int missing = 0;
-	for (int i = 0; i < 256; i++)
-		if (b->byte_id[i] == WN_BPE_NONE)
-			missing++;
-	/* Not fatal: a tokenizer trained on a corpus that lacks some bytes
-	 * cannot encode them, which encoding reports per document. */
-	(void)missing;
+	/* Bytes missing from the vocabulary are not fatal here: a tokenizer
+	 * trained on a corpus that lacks some bytes cannot encode them, and
+	 * encoding reports that per document. */
 	b->bb = wn_xmalloc(65536 * sizeof *b->bb);
 	for (int x = 0; x < 256; x++)
 		for (int y = 0; y < 256; y++) {
@@ -430,7 +425,6 @@ int wn_bpe_finish(struct wn_bpe *b, char *err, size_t errlen)
 			r->merged = p ? p->merged : 0;
 		}
 	mark_whole(b);
-	b->finished = 1;
 	return 0;
 }
 

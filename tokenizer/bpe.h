@@ -73,7 +73,9 @@ void wn_bpe_derive_merges(struct wn_bpe *b);
 void wn_bpe_set_pretok(struct wn_bpe *b, struct wn_pretok *pt);
 /* Set the hash of the tokenizer source (sha256 hex) and a description. */
 void wn_bpe_set_hash(struct wn_bpe *b, const char *hex);
-/* Check the model (all 256 single bytes present, ...) and freeze it. */
+/* Check the model and build the lookup tables. After it, only specials
+ * may still be added (wn_bpe_add_special*), and only before the first
+ * wn_bpe_state_new. */
 int wn_bpe_finish(struct wn_bpe *b, char *err, size_t errlen);
 void wn_bpe_free(struct wn_bpe *b);
 
