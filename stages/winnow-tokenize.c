@@ -31,6 +31,7 @@ struct ctx {
 	const char *tokenizer, *tiktoken, *pattern, *special, *eos, *source, *emit;
 	int64_t eos_id, bos_id, pad_id;
 	int bos, decode, jsonl;
+	uint64_t ntokens; /* tokens written, for --stats */
 };
 
 static int parse_id(const char *arg, int64_t *out)
@@ -99,6 +100,10 @@ static struct wn_bpe *load(struct wn_stage *st, struct ctx *x)
 		wn_stage_warn(st, "give one of --tokenizer PATH or --tiktoken FILE --pattern P");
 		return NULL;
 	}
+	if (x->tokenizer && x->pattern) {
+		wn_stage_warn(st, "--pattern goes with --tiktoken (a tokenizer.json carries its own pre-tokenizer)");
+		return NULL;
+	}
 	if (x->tiktoken && !x->pattern) {
 		wn_stage_warn(st, "--tiktoken needs --pattern gpt2|cl100k|cl100k-py|o200k|REGEX");
 		return NULL;
@@ -109,22 +114,10 @@ static struct wn_bpe *load(struct wn_stage *st, struct ctx *x)
 		wn_stage_warn(st, "%s", err);
 		return NULL;
 	}
-	for (const char *p = x->special; p && *p;) {
-		const char *e = strchr(p, ',');
-		size_t n = e ? (size_t)(e - p) : strlen(p);
-		char *item = wn_xstrndup(p, n), *eq = strrchr(item, '=');
-		int64_t id = wn_bpe_vocab_size(b);
-		if (eq && parse_id(eq + 1, &id) == 0)
-			*eq = 0;
-		if (*item && wn_bpe_special_id(b, item) == WN_BPE_NONE &&
-		    wn_bpe_add_special(b, (uint32_t)id, item, err, sizeof err) < 0) {
-			wn_stage_warn(st, "--special '%s': %s", item, err);
-			free(item);
-			wn_bpe_free(b);
-			return NULL;
-		}
-		free(item);
-		p = e ? e + 1 : p + n;
+	if (wn_bpe_add_special_list(b, x->special, err, sizeof err) < 0) {
+		wn_stage_warn(st, "--special: %s", err);
+		wn_bpe_free(b);
+		return NULL;
 	}
 	return b;
 }
@@ -170,6 +163,7 @@ static void write_batch(struct wn_stage *st, struct ctx *x, struct wn_tokwriter 
 			continue;
 		}
 		const uint32_t *t = b->toks.v + d->tok;
+		x->ntokens += d->ntok;
 		if (x->jsonl) {
 			wn_buf_reset(line);
 			wn_buf_adds(line, "{\"id\":");
@@ -261,6 +255,7 @@ static int encode(struct wn_stage *st, struct ctx *x, const struct wn_bpe *bpe)
 		wn_encpool_release(pool, done);
 	}
 	wn_encpool_free(pool);
+	wn_stage_stat_int(st, "tokens_out", (int64_t)x->ntokens);
 	if (!x->jsonl && !st->pipe_closed && !st->fatal && wn_tokwriter_end(&tw) < 0 && errno != EPIPE)
 		wn_stage_fail(st, "%s", wn_writer_error(st->out));
 	wn_rec_release(&rec);

@@ -79,8 +79,13 @@ struct wn_bpe {
 	struct bbrule {
 		uint32_t rank, merged;
 	} *bb;
+	/* whole[id]: a piece equal to token id encodes to [id]. Always so
+	 * with WN_BPE_WHOLE_LOOKUP (tiktoken's rule); with merge rules only
+	 * (HF) it is so exactly when merging the token's own bytes ends in
+	 * the token, which wn_bpe_finish works out once per token: most
+	 * pieces then skip the merge loop, with identical results. */
+	unsigned char *whole;
 	char hash[65];
-	int finished;
 };
 
 /* ---------------------------------------------------------------- build */
@@ -111,6 +116,7 @@ void wn_bpe_free(struct wn_bpe *b)
 	free(b->bt);
 	free(b->pt);
 	free(b->bb);
+	free(b->whole);
 	for (size_t i = 0; i < b->nsp; i++)
 		free(b->sp[i].text);
 	free(b->sp);
@@ -258,6 +264,33 @@ int wn_bpe_add_special(struct wn_bpe *b, uint32_t id, const char *text, char *er
 	return 0;
 }
 
+int wn_bpe_add_special_list(struct wn_bpe *b, const char *list, char *err, size_t errlen)
+{
+	char e2[256];
+	for (const char *p = list; p && *p;) {
+		const char *e = strchr(p, ',');
+		size_t n = e ? (size_t)(e - p) : strlen(p);
+		char *item = wn_xstrndup(p, n), *eq = strrchr(item, '='), *end;
+		uint64_t id = b->vocab_size;
+		if (eq && eq[1] >= '0' && eq[1] <= '9') {
+			unsigned long long v = strtoull(eq + 1, &end, 10);
+			if (!*end && v < WN_BPE_NONE) {
+				id = v;
+				*eq = 0;
+			}
+		}
+		int rc = 0;
+		if (*item && wn_bpe_special_id(b, item) == WN_BPE_NONE &&
+		    wn_bpe_add_special(b, (uint32_t)id, item, e2, sizeof e2) < 0)
+			rc = wn_err(err, errlen, "special token '%s': %s", item, e2);
+		free(item);
+		if (rc)
+			return rc;
+		p = e ? e + 1 : p + n;
+	}
+	return 0;
+}
+
 static void pair_put(struct wn_bpe *b, uint32_t l, uint32_t r, uint32_t rank, uint32_t merged)
 {
 	if (2 * (b->pcount + 1) > b->pmask + 1) {
@@ -349,17 +382,38 @@ void wn_bpe_set_hash(struct wn_bpe *b, const char *hex)
 	snprintf(b->hash, sizeof b->hash, "%s", hex);
 }
 
+static void mark_whole(struct wn_bpe *b)
+{
+	unsigned char *whole = wn_xcalloc(b->ntok ? b->ntok : 1, 1);
+	if (b->flags & WN_BPE_WHOLE_LOOKUP) {
+		for (size_t id = 0; id < b->ntok; id++)
+			whole[id] = ordinary(b, (uint32_t)id);
+		b->whole = whole;
+		return;
+	}
+	struct wn_bpe_state *s = wn_bpe_state_new(b); /* b->whole is NULL: no shortcut */
+	struct wn_u32vec out = { 0 };
+	char err[128];
+	for (size_t id = 0; id < b->ntok; id++) {
+		if (!ordinary(b, (uint32_t)id))
+			continue;
+		out.n = 0;
+		if (wn_bpe_encode_piece(s, b->blob.data + b->tok[id].off, b->tok[id].len, &out, err, sizeof err) == 0 &&
+		    out.n == 1 && out.v[0] == id)
+			whole[id] = 1;
+	}
+	wn_u32vec_release(&out);
+	wn_bpe_state_free(s);
+	b->whole = whole;
+}
+
 int wn_bpe_finish(struct wn_bpe *b, char *err, size_t errlen)
 {
 	if (!b->pre)
 		return wn_err(err, errlen, "tokenizer has no pre-tokenizer");
-	int missing = 0;
-	for (int i = 0; i < 256; i++)
-		if (b->byte_id[i] == WN_BPE_NONE)
-			missing++;
-	/* Not fatal: a tokenizer trained on a corpus that lacks some bytes
-	 * cannot encode them, which encoding reports per document. */
-	(void)missing;
+	/* Bytes missing from the vocabulary are not fatal here: a tokenizer
+	 * trained on a corpus that lacks some bytes cannot encode them, and
+	 * encoding reports that per document. */
 	b->bb = wn_xmalloc(65536 * sizeof *b->bb);
 	for (int x = 0; x < 256; x++)
 		for (int y = 0; y < 256; y++) {
@@ -370,7 +424,7 @@ int wn_bpe_finish(struct wn_bpe *b, char *err, size_t errlen)
 			r->rank = p ? p->rank : WN_BPE_NONE;
 			r->merged = p ? p->merged : 0;
 		}
-	b->finished = 1;
+	mark_whole(b);
 	return 0;
 }
 
@@ -416,10 +470,6 @@ struct cslot {
 	uint32_t tok[CACHE_TOKS];
 };
 
-struct hentry {
-	uint32_t rank, pos, l, r;
-};
-
 struct wn_bpe_state {
 	const struct wn_bpe *b;
 	struct wn_pretok_state *ps;
@@ -429,7 +479,7 @@ struct wn_bpe_state {
 	uint32_t *ids, *rank, *merged;
 	int32_t *prev, *next;
 	size_t scap;
-	struct hentry *heap;
+	uint64_t *heap;
 	size_t hcap;
 	char *err;
 	size_t errlen;
@@ -518,19 +568,35 @@ static size_t merge_small(const struct wn_bpe *b, const unsigned char *p, uint32
 	return n;
 }
 
-static inline int hless(const struct hentry *a, const struct hentry *c)
+/* Heap entries are (rank << 32 | position): one integer compare orders by
+ * rank, then leftmost. A rank names exactly one pair (tiktoken: the merged
+ * token; HF: the index in merges), so an entry is still valid iff the
+ * pair now at its position has the same rank. */
+static void sift_down(uint64_t *h, size_t n, size_t i)
 {
-	return a->rank < c->rank || (a->rank == c->rank && a->pos < c->pos);
+	uint64_t x = h[i];
+	for (;;) {
+		size_t c = 2 * i + 1;
+		if (c >= n)
+			break;
+		if (c + 1 < n && h[c + 1] < h[c])
+			c++;
+		if (h[c] >= x)
+			break;
+		h[i] = h[c];
+		i = c;
+	}
+	h[i] = x;
 }
 
-static void hpush(struct wn_bpe_state *s, size_t *hn, struct hentry e)
+static void hpush(struct wn_bpe_state *s, size_t *hn, uint64_t e)
 {
 	if (*hn == s->hcap)
 		WN_GROW(s->heap, s->hcap, *hn + 1);
 	size_t i = (*hn)++;
 	while (i > 0) {
 		size_t p = (i - 1) / 2;
-		if (!hless(&e, &s->heap[p]))
+		if (s->heap[p] <= e)
 			break;
 		s->heap[i] = s->heap[p];
 		i = p;
@@ -538,64 +604,53 @@ static void hpush(struct wn_bpe_state *s, size_t *hn, struct hentry e)
 	s->heap[i] = e;
 }
 
-static struct hentry hpop(struct wn_bpe_state *s, size_t *hn)
+static inline uint32_t pair_rank(const struct wn_bpe *b, uint32_t l, uint32_t r, uint32_t *merged)
 {
-	struct hentry top = s->heap[0], last = s->heap[--(*hn)];
-	size_t i = 0, n = *hn;
-	for (;;) {
-		size_t c = 2 * i + 1;
-		if (c >= n)
-			break;
-		if (c + 1 < n && hless(&s->heap[c + 1], &s->heap[c]))
-			c++;
-		if (!hless(&s->heap[c], &last))
-			break;
-		s->heap[i] = s->heap[c];
-		i = c;
-	}
-	if (n)
-		s->heap[i] = last;
-	return top;
-}
-
-static void push_pair(struct wn_bpe_state *s, size_t *hn, int32_t i, int32_t j)
-{
-	const struct pslot *p = pair_get(s->b, s->ids[i], s->ids[j]);
-	if (p) {
-		struct hentry e = { p->rank, (uint32_t)i, s->ids[i], s->ids[j] };
-		hpush(s, hn, e);
-	}
+	const struct pslot *p = pair_get(b, l, r);
+	if (!p)
+		return WN_BPE_NONE;
+	*merged = p->merged;
+	return p->rank;
 }
 
 /* The heap + linked list for long pieces; appends the result to out. */
 static void merge_large(struct wn_bpe_state *s, size_t n, struct wn_u32vec *out)
 {
-	uint32_t *ids = s->ids;
+	const struct wn_bpe *b = s->b;
+	uint32_t *ids = s->ids, m;
 	int32_t *prev = s->prev, *next = s->next;
 	size_t hn = 0;
+	if (s->hcap < n)
+		WN_GROW(s->heap, s->hcap, n);
 	for (size_t i = 0; i < n; i++) {
 		prev[i] = (int32_t)i - 1;
 		next[i] = i + 1 < n ? (int32_t)i + 1 : -1;
+		uint32_t r = i + 1 < n ? pair_rank(b, ids[i], ids[i + 1], &m) : WN_BPE_NONE;
+		if (r != WN_BPE_NONE)
+			s->heap[hn++] = (uint64_t)r << 32 | i;
 	}
-	for (size_t i = 0; i + 1 < n; i++)
-		push_pair(s, &hn, (int32_t)i, (int32_t)i + 1);
+	for (size_t i = hn / 2; i-- > 0;)
+		sift_down(s->heap, hn, i);
 	while (hn) {
-		struct hentry e = hpop(s, &hn);
-		int32_t i = (int32_t)e.pos, j = next[i];
-		/* stale: node i was removed (prev == -2), or the pair changed */
-		if (prev[i] == -2 || j < 0 || ids[i] != e.l || ids[j] != e.r)
+		uint64_t e = s->heap[0];
+		s->heap[0] = s->heap[--hn];
+		if (hn)
+			sift_down(s->heap, hn, 0);
+		int32_t i = (int32_t)(uint32_t)e, j = next[i];
+		/* stale: node i was removed (prev == -2), or its pair changed */
+		if (prev[i] == -2 || j < 0 || pair_rank(b, ids[i], ids[j], &m) != (uint32_t)(e >> 32))
 			continue;
-		const struct pslot *p = pair_get(s->b, e.l, e.r);
-		ids[i] = p->merged;
+		ids[i] = m;
 		int32_t k = next[j];
 		next[i] = k;
 		if (k >= 0)
 			prev[k] = i;
 		prev[j] = -2;
-		if (prev[i] >= 0)
-			push_pair(s, &hn, prev[i], i);
-		if (k >= 0)
-			push_pair(s, &hn, i, k);
+		uint32_t r;
+		if (prev[i] >= 0 && (r = pair_rank(b, ids[prev[i]], ids[i], &m)) != WN_BPE_NONE)
+			hpush(s, &hn, (uint64_t)r << 32 | (uint32_t)prev[i]);
+		if (k >= 0 && (r = pair_rank(b, ids[i], ids[k], &m)) != WN_BPE_NONE)
+			hpush(s, &hn, (uint64_t)r << 32 | (uint32_t)i);
 	}
 	for (int32_t i = 0; i >= 0; i = next[i])
 		wn_u32vec_push(out, ids[i]);
@@ -616,9 +671,9 @@ int wn_bpe_encode_piece(struct wn_bpe_state *s, const char *piece, size_t n, str
 		return 0;
 	}
 	uint64_t h = bhash(piece, n);
-	if (b->flags & WN_BPE_WHOLE_LOOKUP) {
+	if (b->whole) {
 		uint32_t id = lookup_h(b, piece, n, h);
-		if (id != WN_BPE_NONE) {
+		if (id != WN_BPE_NONE && b->whole[id]) {
 			wn_u32vec_push(out, id);
 			return 0;
 		}

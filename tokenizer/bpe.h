@@ -60,6 +60,10 @@ struct wn_bpe *wn_bpe_new(unsigned flags);
 int wn_bpe_add_token(struct wn_bpe *b, uint32_t id, const void *bytes, size_t n, char *err, size_t errlen);
 /* A special token: gets its id, decodes to its text, never produced by encoding. */
 int wn_bpe_add_special(struct wn_bpe *b, uint32_t id, const char *text, char *err, size_t errlen);
+/* Add specials from a list "TEXT[=ID],...": an existing special keeps its
+ * id; a new one without =ID gets the next free id (vocab size). Returns 0
+ * or -1 (err names the item). */
+int wn_bpe_add_special_list(struct wn_bpe *b, const char *list, char *err, size_t errlen);
 /* An explicit merge rule (HF); rank = its index in `merges`. */
 int wn_bpe_add_merge(struct wn_bpe *b, uint32_t rank, uint32_t left, uint32_t right, char *err, size_t errlen);
 /* Derive merge rules tiktoken-style: every token that splits into two
@@ -69,7 +73,9 @@ void wn_bpe_derive_merges(struct wn_bpe *b);
 void wn_bpe_set_pretok(struct wn_bpe *b, struct wn_pretok *pt);
 /* Set the hash of the tokenizer source (sha256 hex) and a description. */
 void wn_bpe_set_hash(struct wn_bpe *b, const char *hex);
-/* Check the model (all 256 single bytes present, ...) and freeze it. */
+/* Check the model and build the lookup tables. After it, only specials
+ * may still be added (wn_bpe_add_special*), and only before the first
+ * wn_bpe_state_new. */
 int wn_bpe_finish(struct wn_bpe *b, char *err, size_t errlen);
 void wn_bpe_free(struct wn_bpe *b);
 
