@@ -167,7 +167,7 @@ static void write_batch(struct wn_stage *st, struct ctx *x, struct wn_tokwriter 
 		if (x->jsonl) {
 			wn_buf_reset(line);
 			wn_buf_adds(line, "{\"id\":");
-			wn_json_str_encode(line, data + d->id, d->idlen);
+			wn_buf_add(line, data + d->id, d->idlen);
 			wn_buf_adds(line, ",\"tokens\":[");
 			for (size_t k = 0; k < d->ntok; k++)
 				wn_buf_addf(line, k ? ",%" PRIu32 : "%" PRIu32, t[k]);
@@ -182,8 +182,7 @@ static void write_batch(struct wn_stage *st, struct ctx *x, struct wn_tokwriter 
 				wn_stage_fail(st, "%s", wn_writer_error(st->out));
 			return;
 		}
-		st->docs_out++;
-		st->bytes_out += 12 + d->srclen + d->idlen + 4 * d->ntok;
+		wn_stage_count_out(st, 12 + d->srclen + d->idlen + 4 * (uint64_t)d->ntok);
 	}
 }
 
@@ -230,8 +229,14 @@ static int encode(struct wn_stage *st, struct ctx *x, const struct wn_bpe *bpe)
 				wn_buf_adds(&src, x->source);
 		}
 		const struct wn_jmember *im = wn_rec_get(&rec, "id");
+		/* the stream carries the id as text; --emit jsonl copies the
+		 * raw JSON value, so numeric ids stay numbers */
 		wn_buf_reset(&id);
-		if (im && im->type == WN_J_STRING)
+		if (x->jsonl && im)
+			wn_json_compact(&id, im->val, im->vlen);
+		else if (x->jsonl)
+			wn_buf_adds(&id, "null");
+		else if (im && im->type == WN_J_STRING)
 			wn_json_str_decode(im->val, im->vlen, &id);
 		else if (im && im->type != WN_J_NULL)
 			wn_json_compact(&id, im->val, im->vlen);
