@@ -25,10 +25,13 @@
  * id is reused), and the stop and tie rules are HF's. So the training order
  * is the same merge for merge.
  *
- * Threads: rewriting words is parallel (each thread takes a slice of the
- * entry's word list and records its changes in its own buffer); applying
- * the changes to the tables is serial and in a fixed order, so the result
- * does not depend on the number of threads.
+ * Threads: the initial pair count is split over the threads (each counts a
+ * slice of the words in its own table; the tables are folded). In a merge
+ * whose word list is long, the rewrites are cut into chunks that any
+ * thread takes (see take_chunks); each thread sums its changes in its own
+ * buffer; the counts are applied serially, buffer by buffer, then every
+ * thread copies its words into the new lists. Nothing depends on which
+ * thread ran what, so the result does not depend on the number of threads.
  */
 #include "bpe_train.h"
 
