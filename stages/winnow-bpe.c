@@ -227,19 +227,22 @@ int main(int argc, char **argv)
 					       .specials = specials, .nspecials = ns,
 					       .verbose = st.progress };
 		struct wn_bpe_model m;
-		if (wn_bpe_train(c, &o, &m, err, sizeof err) < 0) {
+		uint64_t docs = c->docs, bytes = c->bytes;
+		struct wn_bpe_counts *t = c;
+		c = NULL; /* training takes the table (and frees it early) */
+		if (wn_bpe_train_take(t, &o, &m, err, sizeof err) < 0) {
 			wn_stage_fail(&st, "%s", err);
 		} else {
 			struct wn_bpe_write_opts w = { .pattern = pattern, .pattern_name = builtin_name(pattern),
 						       .specials_last = x.specials_last, .all_bytes = x.all_bytes,
 						       .min_frequency = x.min_freq, .vocab_size_requested = x.vocab,
-						       .docs = c->docs, .bytes = c->bytes, .seconds = wn_now() - t0,
+						       .docs = docs, .bytes = bytes, .seconds = wn_now() - t0,
 						       .threads = st.threads };
 			if (wn_bpe_write_dir(&m, &w, st.out_path, err, sizeof err) < 0)
 				wn_stage_fail(&st, "%s", err);
 			wn_stage_stat_int(&st, "vocab_size", (int64_t)m.ntok);
 			wn_stage_stat_int(&st, "merges", (int64_t)m.nmerges);
-			wn_stage_stat_int(&st, "distinct_pieces", (int64_t)c->n);
+			wn_stage_stat_int(&st, "distinct_pieces", (int64_t)m.npieces);
 			wn_bpe_model_release(&m);
 		}
 		free(specials);

@@ -708,8 +708,28 @@ static void record_merge(struct wn_bpe_model *m, size_t *cap, uint32_t a, uint32
 	m->merges[m->nmerges++] = (struct wn_bpe_merge){ a, b, id };
 }
 
+static int train(const struct wn_bpe_counts *c, struct wn_bpe_counts **take, const struct wn_bpe_train_opts *o,
+		 struct wn_bpe_model *m, char *err, size_t errlen);
+
 int wn_bpe_train(const struct wn_bpe_counts *c, const struct wn_bpe_train_opts *o, struct wn_bpe_model *m, char *err,
 		 size_t errlen)
+{
+	return train(c, NULL, o, m, err, errlen);
+}
+
+int wn_bpe_train_take(struct wn_bpe_counts *c, const struct wn_bpe_train_opts *o, struct wn_bpe_model *m, char *err,
+		      size_t errlen)
+{
+	struct wn_bpe_counts *t = c;
+	int rc = train(c, &t, o, m, err, errlen);
+	wn_bpe_counts_free(t); /* still ours when training stopped early */
+	return rc;
+}
+
+/* `take`, when not NULL, points to c, which is freed (and *take cleared) as
+ * soon as the words are built. */
+static int train(const struct wn_bpe_counts *c, struct wn_bpe_counts **take, const struct wn_bpe_train_opts *o,
+		 struct wn_bpe_model *m, char *err, size_t errlen)
 {
 	memset(m, 0, sizeof(*m));
 	if (o->vocab_size < 1 || o->vocab_size > UINT32_MAX / 2)
@@ -792,6 +812,13 @@ int wn_bpe_train(const struct wn_bpe_counts *c, const struct wn_bpe_train_opts *
 		for (uint32_t j = 0; j < c->e[i].len; j++)
 			tr->sym[at++] = byte_id[p[j]];
 		tr->nw++;
+	}
+
+	size_t npieces = c->n;
+	if (take) { /* the words hold everything training needs from here */
+		wn_bpe_counts_free(*take);
+		*take = NULL;
+		c = NULL;
 	}
 
 	/* Threads (started before the setup, which they share). */
@@ -951,9 +978,9 @@ int wn_bpe_train(const struct wn_bpe_counts *c, const struct wn_bpe_train_opts *
 	}
 
 	if (o->verbose)
-		fprintf(stderr, "bpe: %zu pieces, %u words; setup %.2f s, %u merges in %.2f s (%llu steps on %d threads: "
+		fprintf(stderr, "bpe: %zu pieces, %u words, pair table %zu/%zu; setup %.2f s, %u merges in %.2f s (%llu steps on %d threads: "
 				"%llu of %llu word rewrites)\n",
-			c->n, tr->nw, t_init - t_start, step, wn_now() - t0, (unsigned long long)par_steps,
+			npieces, tr->nw, tr->pt.n, tr->pt.cap, t_init - t_start, step, wn_now() - t0, (unsigned long long)par_steps,
 			tr->nthreads, (unsigned long long)par_words, (unsigned long long)all_words);
 	/* Tear down. */
 	if (tr->nthreads > 1) {

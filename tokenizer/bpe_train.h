@@ -58,6 +58,10 @@ struct wn_bpe_model {
 /* Train on the pieces of c. Returns 0, or -1 with err (bad options). */
 int wn_bpe_train(const struct wn_bpe_counts *c, const struct wn_bpe_train_opts *o, struct wn_bpe_model *m, char *err,
 		 size_t errlen);
+/* The same, taking ownership of c: it is freed as soon as the words are
+ * built (saving its memory during the merges), or on error. */
+int wn_bpe_train_take(struct wn_bpe_counts *c, const struct wn_bpe_train_opts *o, struct wn_bpe_model *m, char *err,
+		      size_t errlen);
 void wn_bpe_model_release(struct wn_bpe_model *m);
 
 /* The merges as Hugging Face stores them: each pair once, at the rank of
