@@ -329,6 +329,23 @@ TEST(unique_merges_last_rank)
 	free(u);
 }
 
+TEST(take_frees_the_counts)
+{
+	/* ownership passes in both outcomes; ASan's leak check watches */
+	const char *w[] = { "ab", "abc" };
+	uint64_t n[] = { 2, 1 };
+	struct wn_bpe_model m;
+	struct wn_bpe_train_opts o = opts(100);
+	char err[128];
+	CHECK(wn_bpe_train_take(corpus(w, n, 2), &o, &m, err, sizeof err) == 0);
+	CHECK_EQ_INT(m.nmerges, 2);
+	CHECK_EQ_INT(m.npieces, 2);
+	wn_bpe_model_release(&m);
+	o.vocab_size = 0;
+	CHECK(wn_bpe_train_take(corpus(w, n, 2), &o, &m, err, sizeof err) == -1);
+	CHECK(strstr(err, "vocab size") != NULL);
+}
+
 int main(void)
 {
 	RUN(stale_count_and_tie);
@@ -340,5 +357,6 @@ int main(void)
 	RUN(counts_beyond_32_bits);
 	RUN(random_against_naive);
 	RUN(unique_merges_last_rank);
+	RUN(take_frees_the_counts);
 	return tap_done();
 }
