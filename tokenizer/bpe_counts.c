@@ -607,7 +607,10 @@ struct wn_bpe_counter *wn_bpe_counter_new(const struct wn_pretok *pt, int thread
 	struct wn_bpe_counter *k = wn_xcalloc(1, sizeof(*k));
 	k->pt = pt;
 	k->max_piece = max_piece_bytes;
-	k->threads = threads > 1 ? threads : 1;
+	/* -j N (N > 1): N counting threads besides the reading thread, which
+	 * spends a third of its time reading and parsing JSON and counts only
+	 * when the others fall behind. */
+	k->threads = threads > 1 ? threads + 1 : 1;
 	k->w = wn_xcalloc((size_t)k->threads, sizeof(*k->w));
 	pthread_mutex_init(&k->mu, NULL);
 	pthread_cond_init(&k->nonempty, NULL);
@@ -637,7 +640,7 @@ static void flush_batch(struct wn_bpe_counter *k)
 	}
 	/* When the workers are behind, the caller counts the batch itself
 	 * instead of waiting: reading and counting then share the cores with
-	 * no idle thread (with -j 2: one worker plus the reader). */
+	 * no idle thread. */
 	pthread_mutex_lock(&k->mu);
 	if (k->qn == QUEUE_MAX) {
 		pthread_mutex_unlock(&k->mu);

@@ -51,7 +51,9 @@
 #define EMPTY_KEY UINT64_MAX
 /* Words per thread below which a merge step runs on one thread only: waking
  * threads costs more than rewriting a few hundred short words. */
-#define PAR_MIN_WORDS 512
+#define PAR_MIN_WORDS 1024
+/* Words to copy into new lists below which the copy stays on one thread. */
+#define PAR_MIN_NODES 32768
 
 /* ---- pair table: pair -> weighted count, plus per-step bookkeeping ---- */
 
@@ -957,9 +959,18 @@ static int train(const struct wn_bpe_counts *c, struct wn_bpe_counts **take, con
 			apply_counts(tr, &mainbuf, step, &touched, &ntouched, &tcap);
 			for (int i = 1; i < tr->nthreads; i++)
 				apply_counts(tr, &tr->wk[i].out, step, &touched, &ntouched, &tcap);
-			tr->job = JOB_WORDS;
-			run_all(tr, (uint32_t)tr->nthreads, &mainbuf);
-			tr->job = JOB_REWRITE;
+			size_t nodes = mainbuf.nn;
+			for (int i = 1; i < tr->nthreads; i++)
+				nodes += tr->wk[i].out.nn;
+			if (nodes >= PAR_MIN_NODES) { /* worth another round of the threads */
+				tr->job = JOB_WORDS;
+				run_all(tr, (uint32_t)tr->nthreads, &mainbuf);
+				tr->job = JOB_REWRITE;
+			} else {
+				apply_words(tr, &mainbuf);
+				for (int i = 1; i < tr->nthreads; i++)
+					apply_words(tr, &tr->wk[i].out);
+			}
 		} else {
 			rewrite_words(tr, pl->w, 0, pl->n, &mainbuf);
 			apply_counts(tr, &mainbuf, step, &touched, &ntouched, &tcap);
