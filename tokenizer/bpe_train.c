@@ -283,13 +283,15 @@ struct trainer;
 enum { JOB_REWRITE, JOB_SETUP, JOB_WORDS };
 
 /* Setup: each thread counts the pairs of its words in its own table. */
+/* Per-thread structs start on their own cache line (_Alignas), so one
+ * thread's counters never share a line with another's (false sharing). */
 struct setup_local {
-	struct ptab pt;
+	_Alignas(64) struct ptab pt;
 	struct pospool pp;
 };
 
 struct worker {
-	struct trainer *tr;
+	_Alignas(64) struct trainer *tr;
 	int idx;
 	pthread_t th;
 	struct chgbuf out;
@@ -323,12 +325,26 @@ struct trainer {
 	struct worker *wk;
 	pthread_mutex_t mu;
 	pthread_cond_t go;
-	_Atomic uint64_t gen;    /* bumped (under mu) to wake sleeping workers */
-	_Atomic uint64_t ticket; /* job generation << 40 | chunks << 20 | next chunk */
-	_Atomic uint32_t ndone;  /* chunks of the current job finished */
 	size_t chunk;            /* words per chunk (rewrite job) */
+	/* The atomics each on their own cache line, away from the fields
+	 * above that every thread reads in its inner loops. */
+	_Alignas(64) _Atomic uint64_t ticket; /* job generation << 40 | chunks << 20 | next chunk */
+	_Alignas(64) _Atomic uint32_t ndone;  /* chunks of the current job finished */
+	_Alignas(64) _Atomic uint64_t gen;    /* bumped (under mu) to wake sleeping workers */
 	_Atomic int stop;
+	char pad_end[64];
 };
+
+/* n zeroed elements of size bytes, on a cache-line boundary. */
+static void *calloc_lines(size_t n, size_t size)
+{
+	size_t bytes = (n * size + 63) & ~(size_t)63;
+	void *p = aligned_alloc(64, bytes ? bytes : 64);
+	if (!p)
+		return wn_xcalloc(n, size); /* unaligned is only slower */
+	memset(p, 0, bytes);
+	return p;
+}
 
 static void tokmap_insert(struct trainer *tr, uint32_t id, uint64_t h);
 
@@ -833,7 +849,7 @@ static int train(const struct wn_bpe_counts *c, struct wn_bpe_counts **take, con
 	if (tr->nthreads > 1) {
 		pthread_mutex_init(&tr->mu, NULL);
 		pthread_cond_init(&tr->go, NULL);
-		tr->wk = wn_xcalloc((size_t)tr->nthreads, sizeof(*tr->wk));
+		tr->wk = calloc_lines((size_t)tr->nthreads, sizeof(*tr->wk));
 		for (int i = 1; i < tr->nthreads; i++) {
 			tr->wk[i].tr = tr;
 			tr->wk[i].idx = i;
@@ -856,7 +872,7 @@ static int train(const struct wn_bpe_counts *c, struct wn_bpe_counts **take, con
 		if (k >= tr->nw)
 			break;
 	}
-	tr->sl = wn_xcalloc((size_t)tr->nthreads, sizeof(*tr->sl));
+	tr->sl = calloc_lines((size_t)tr->nthreads, sizeof(*tr->sl));
 	tr->job = JOB_SETUP;
 	run_all(tr, (uint32_t)tr->nthreads, &mainbuf);
 	tr->job = JOB_REWRITE;
