@@ -53,22 +53,26 @@ FUZZ_SRC  := $(wildcard tests/fuzz/fuzz_*.c)
 .PHONY: all check test unit deps deps-ok demo bench fuzz install clean
 all: deps-ok $(STAGES)
 
+# V=1 shows the full commands
+Q := $(if $(V),,@)
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -c $< -o $@
+	@$(if $(V),,echo "  CC      $<")
+	$(Q)$(CC) $(ALL_CFLAGS) -c $< -o $@
 
 $(LIBA): $(LIB_OBJ)
 	@rm -f $@
-	ar rcs $@ $^
+	$(Q)ar rcs $@ $^
 
 $(BIN)/%: $(BUILD)/stages/%.o $(LIBA)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) $< $(LIBA) -o $@ $(ALL_LDFLAGS) $(PKG_LIBS)
+	@$(if $(V),,echo "  LINK    $@")
+	$(Q)$(CC) $(ALL_CFLAGS) $< $(LIBA) -o $@ $(ALL_LDFLAGS) $(PKG_LIBS)
 
 # Unit tests link the same libraries; jansson serves them as an oracle.
 $(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(LIBA)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) $< $(LIBA) -o $@ $(ALL_LDFLAGS) $(PKG_LIBS)
+	$(Q)$(CC) $(ALL_CFLAGS) $< $(LIBA) -o $@ $(ALL_LDFLAGS) $(PKG_LIBS)
 
 unit: $(UNITS)
 
