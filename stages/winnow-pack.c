@@ -1,0 +1,333 @@
+/*
+ * winnow-pack -- token streams (winnow-tokenize) in, training shards out:
+ * npy rows packed with best-fit decreasing or concat, Megatron indexed
+ * datasets, or llm.c shards, with a validation split, per-source mixing and
+ * manifest.json (docs/shards.md). `winnow-pack --verify DIR` rechecks one.
+ */
+#include "stage.h"
+#include "tokstream.h"
+#include "shardfmt.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+enum { O_FORMAT = 0x2000, O_PACK, O_MODE, O_SEQ, O_SHARD, O_BUF, O_SEED, O_VDOCS, O_VFRAC, O_MIN, O_MIX, O_MIXTOK, O_PREFIX };
+
+static const struct option longopts[] = {
+	{ "format", required_argument, NULL, O_FORMAT }, { "pack", required_argument, NULL, O_PACK },
+	{ "mode", required_argument, NULL, O_MODE }, { "seq-len", required_argument, NULL, O_SEQ },
+	{ "shard-tokens", required_argument, NULL, O_SHARD }, { "buffer-tokens", required_argument, NULL, O_BUF },
+	{ "seed", required_argument, NULL, O_SEED }, { "val-docs", required_argument, NULL, O_VDOCS },
+	{ "val-fraction", required_argument, NULL, O_VFRAC }, { "min-doc-tokens", required_argument, NULL, O_MIN },
+	{ "mix", required_argument, NULL, O_MIX }, { "mix-tokens", required_argument, NULL, O_MIXTOK },
+	{ "prefix", required_argument, NULL, O_PREFIX }, { 0 }
+};
+
+struct resdoc { uint32_t *tok; size_t n; struct wn_pack_source *src; };
+
+struct ctx {
+	enum wn_shard_format format;
+	enum wn_pack_kind pack;
+	const char *mode, *mixspec, *prefix;
+	uint64_t seq_len, shard_tokens, buffer_tokens, seed, val_docs, min_doc, mix_tokens;
+	double val_frac;
+	struct wn_pack_mix mix;
+	struct wn_shardset train, val;
+	int have_val, opened;
+	int64_t pad;
+	struct wn_rng vrng;
+	struct resdoc *res; /* --val-docs reservoir */
+	size_t nres;
+	uint64_t eligible;
+};
+
+static int num(const char *a, uint64_t *v)
+{
+	char *e;
+	errno = 0;
+	unsigned long long x = strtoull(a, &e, 10);
+	if (errno || e == a || *a == '-')
+		return -1;
+	if (*e == 'K' || *e == 'k') x <<= 10, e++;
+	else if (*e == 'M') x <<= 20, e++;
+	else if (*e == 'G') x <<= 30, e++;
+	*v = x;
+	return *e ? -1 : 0;
+}
+
+static int on_option(struct wn_stage *st, int c, const char *a)
+{
+	struct ctx *x = st->ctx;
+	int bad = 0;
+	switch (c) {
+	case O_FORMAT:
+		bad = !strcmp(a, "npy") ? (x->format = WN_FMT_NPY, 0) : !strcmp(a, "megatron") ? (x->format = WN_FMT_MEGATRON, 0)
+		      : !strcmp(a, "llmc") ? (x->format = WN_FMT_LLMC, 0) : 1;
+		break;
+	case O_PACK: bad = !strcmp(a, "bestfit") ? (x->pack = WN_PACK_BESTFIT, 0) : !strcmp(a, "concat") ? (x->pack = WN_PACK_CONCAT, 0) : 1; break;
+	case O_MODE: bad = strcmp(a, "pretrain") && strcmp(a, "midtrain"); x->mode = a; break;
+	case O_SEQ: bad = num(a, &x->seq_len) < 0 || x->seq_len == 0 || x->seq_len > (1u << 24); break;
+	case O_SHARD: bad = num(a, &x->shard_tokens) < 0 || x->shard_tokens == 0; break;
+	case O_BUF: bad = num(a, &x->buffer_tokens) < 0 || x->buffer_tokens == 0; break;
+	case O_SEED: bad = num(a, &x->seed) < 0; break;
+	case O_VDOCS: bad = num(a, &x->val_docs) < 0 || x->val_docs > (1u << 24); break;
+	case O_VFRAC: { char *e; x->val_frac = strtod(a, &e); bad = *e || !(x->val_frac >= 0 && x->val_frac < 1); break; }
+	case O_MIN: bad = num(a, &x->min_doc) < 0; break;
+	case O_MIX: x->mixspec = a; break;
+	case O_MIXTOK: bad = num(a, &x->mix_tokens) < 0; break;
+	case O_PREFIX: bad = !*a || strchr(a, '/') != NULL; x->prefix = a; break;
+	}
+	if (bad)
+		wn_stage_warn(st, "bad value '%s' for --%s", a, longopts[c - O_FORMAT].name);
+	return bad ? -1 : 0;
+}
+
+static const struct wn_stage_def def = {
+	.name = "pack",
+	.summary = "Pack token streams into training shards (npy rows, Megatron indexed dataset, llm.c) + manifest.json.\n"
+		   "'winnow-pack --verify DIR' rechecks a shard directory against its manifest.",
+	.usage = "-o DIR [OPTIONS] [TOKEN-STREAM...]",
+	.options_help =
+		"      --format F          npy (default), megatron, llmc\n"
+		"      --pack P            npy packing: bestfit (default, best-fit decreasing) or concat\n"
+		"      --mode M            pretrain (seq-len 4096) or midtrain (seq-len 32768)\n"
+		"      --seq-len N         row length of npy shards\n"
+		"      --shard-tokens N    tokens per shard file (npy, llmc; default 100M)\n"
+		"      --buffer-tokens N   tokens packed at a time, bounds memory (default 256M)\n"
+		"      --seed N            row order, validation choice and mixing (default 0)\n"
+		"      --val-docs N        N documents (reservoir sample) to a validation split\n"
+		"      --val-fraction F    each document to validation with probability F\n"
+		"      --min-doc-tokens N  reject shorter documents (rule too-short)\n"
+		"      --mix SRC=W,...     token share per source (prefix 'cc' matches 'cc/...'; '*' = the rest);\n"
+		"                          sources are repeated or sampled down; inputs are read twice\n"
+		"      --mix-tokens N      total train tokens of the mix (default: the eligible input)\n"
+		"      --prefix NAME       file prefix for megatron/llmc (default winnow)\n"
+		"      --verify DIR        recheck DIR (hashes, headers, shapes, indices); exit 1 on mismatch\n",
+	.longopts = longopts,
+	.on_option = on_option,
+	.flags = WN_STAGE_RAW_INPUT | WN_STAGE_DIR_OUTPUT | WN_STAGE_NO_OUTPUT,
+};
+
+static void to_train(struct wn_stage *st, struct ctx *x, const uint32_t *tok, size_t n, struct wn_pack_source *s)
+{
+	unsigned k = wn_pack_mix_repeats(&x->mix, s);
+	if (!k) {
+		wn_stage_reject(st, NULL, "mix-sampled-out");
+		return;
+	}
+	for (unsigned i = 0; i < k && !st->fatal; i++)
+		if (wn_shardset_add(&x->train, tok, n, st->err, sizeof st->err) < 0)
+			wn_stage_fail(st, "%s", st->err);
+	st->docs_out++;
+	s->docs_out += k, s->tokens_out += (uint64_t)k * n;
+	if (s->mixidx >= 0)
+		x->mix.ent[s->mixidx].docs_out += k, x->mix.ent[s->mixidx].tokens_out += (uint64_t)k * n;
+}
+
+static void to_val(struct wn_stage *st, struct ctx *x, const uint32_t *tok, size_t n, struct wn_pack_source *s)
+{
+	if (wn_shardset_add(&x->val, tok, n, st->err, sizeof st->err) < 0)
+		wn_stage_fail(st, "%s", st->err);
+	st->docs_out++;
+	s->docs_val++, s->tokens_val += n;
+}
+
+static void route(struct wn_stage *st, struct ctx *x, const uint32_t *tok, size_t n, struct wn_pack_source *s)
+{
+	uint64_t i = x->eligible++;
+	if (x->val_frac > 0 && wn_rng_unit(&x->vrng) < x->val_frac)
+		return to_val(st, x, tok, n, s);
+	if (!x->val_docs)
+		return to_train(st, x, tok, n, s);
+	/* Reservoir sampling (Algorithm R): a uniform sample of val_docs
+	 * documents from a stream of unknown length; a document pushed out
+	 * of the reservoir goes to train right then. */
+	size_t slot = x->nres < x->val_docs ? x->nres++ : (size_t)wn_rng_below(&x->vrng, i + 1);
+	if (slot >= x->val_docs)
+		return to_train(st, x, tok, n, s);
+	struct resdoc *r = &x->res[slot];
+	if (r->tok)
+		to_train(st, x, r->tok, r->n, r->src);
+	free(r->tok);
+	r->tok = wn_xmalloc(n * sizeof *tok + 1);
+	memcpy(r->tok, tok, n * sizeof *tok);
+	r->n = n, r->src = s;
+}
+
+/* Output sets need the tokenizer header: opened when the first one is read. */
+static int open_sets(struct wn_stage *st, struct ctx *x, const struct wn_tokstream_header *h)
+{
+	if (mkdir(st->out_path, 0777) < 0 && errno != EEXIST)
+		return wn_stage_fail(st, "cannot create '%s': %s", st->out_path, strerror(errno));
+	char mp[4096];
+	snprintf(mp, sizeof mp, "%s/manifest.json", st->out_path);
+	unlink(mp); /* a rerun that dies must not look complete */
+	int64_t pad = h->pad_id >= 0 ? h->pad_id : h->eos_id >= 0 ? h->eos_id : 0;
+	if ((uint64_t)pad >= (1ull << (8 * wn_shard_esize(x->format, h->vocab_size))))
+		return wn_stage_fail(st, "pad id %lld does not fit the token width", (long long)pad);
+	x->pad = pad;
+	struct wn_shardset_opts so = { .format = x->format, .dir = st->out_path, .prefix = x->prefix, .split = "train",
+				       .vocab = h->vocab_size, .seq_len = (uint32_t)x->seq_len, .pack = x->pack,
+				       .pad_id = (uint32_t)pad, .buffer_tokens = x->buffer_tokens,
+				       .shard_tokens = x->shard_tokens, .seed = x->seed };
+	if (wn_shardset_open(&x->train, &so, st->err, sizeof st->err) < 0)
+		return wn_stage_fail(st, "%s", st->err);
+	so.split = "val";
+	if ((x->val_docs || x->val_frac > 0) && wn_shardset_open(&x->val, &so, st->err, sizeof st->err) < 0)
+		return wn_stage_fail(st, "%s", st->err);
+	x->have_val = x->val_docs || x->val_frac > 0;
+	x->opened = 1;
+	return 0;
+}
+
+/* One pass over every input. count_only: the mixing census (no accounting). */
+static int pass(struct wn_stage *st, struct ctx *x, int count_only, struct wn_tokstream_header *hdr)
+{
+	struct wn_tokdoc d;
+	wn_tokdoc_init(&d);
+	for (int f = 0; f < st->ninputs && !st->fatal; f++) {
+		struct wn_tokreader tr;
+		if (!(st->in = wn_reader_open(st->inputs[f], st->err, sizeof st->err))) {
+			wn_stage_fail(st, "%s", st->err);
+			break;
+		}
+		if (wn_tokreader_open(&tr, st->in, st->err, sizeof st->err) < 0) {
+			wn_tokreader_release(&tr);
+			wn_stage_fail(st, "%s", st->err);
+			break;
+		}
+		if (!hdr->vocab_size) {
+			*hdr = tr.h;
+			wn_buf_init(&hdr->json);
+		} else if (tr.h.vocab_size != hdr->vocab_size || strcmp(tr.h.tokenizer_hash, hdr->tokenizer_hash)) {
+			wn_stage_fail(st, "%s: tokenizer differs from the first input's", st->inputs[f]);
+		}
+		if (!count_only && !x->opened && open_sets(st, x, hdr) < 0) {
+			wn_tokreader_release(&tr);
+			break;
+		}
+		int r;
+		while (!st->fatal && (r = wn_tokreader_next(&tr, &d, st->err, sizeof st->err)) != 0) {
+			if (r < 0) {
+				wn_stage_fail(st, "%s", st->err);
+				break;
+			}
+			size_t n = d.ntokens, badi = wn_pack_check_tokens(d.tokens, n, hdr->vocab_size);
+			int keep = badi == n && n > 0 && n >= x->min_doc;
+			struct wn_pack_source *s = keep ? wn_pack_source_get(&x->mix, d.source.data, d.source.len) : NULL;
+			if (count_only) {
+				if (s)
+					s->docs_in++, s->tokens_in += n;
+				continue;
+			}
+			wn_stage_count_in(st, 12 + d.source.len + d.id.len + 4 * n);
+			char where[64];
+			snprintf(where, sizeof where, "document %llu", (unsigned long long)tr.ndocs);
+			if (badi < n)
+				wn_stage_bad(st, where, NULL, 0, "id '%.*s': token %u >= vocab size %u", (int)WN_MIN(d.id.len, 200),
+					     d.id.data, d.tokens[badi], hdr->vocab_size);
+			else if (!keep)
+				wn_stage_reject(st, NULL, n ? "too-short" : "empty");
+			else {
+				if (!x->mixspec)
+					s->docs_in++, s->tokens_in += n;
+				route(st, x, d.tokens, n, s);
+			}
+		}
+		wn_tokreader_release(&tr);
+		st->done_raw += wn_reader_raw_pos(st->in);
+		wn_reader_free(st->in);
+		st->in = NULL;
+	}
+	wn_tokdoc_release(&d);
+	return st->fatal ? -1 : 0;
+}
+
+static int run(struct wn_stage *st, struct ctx *x, int argc, char **argv)
+{
+	struct wn_tokstream_header h;
+	wn_tokstream_header_init(&h);
+	if (x->mixspec) {
+		for (int i = 0; i < st->ninputs; i++)
+			if (!strcmp(st->inputs[i], "-"))
+				return wn_stage_fail(st, "--mix reads its inputs twice: give files, not stdin");
+		if (pass(st, x, 1, &h) < 0 || wn_pack_mix_plan(&x->mix, st->err, sizeof st->err) < 0)
+			return st->fatal ? -1 : wn_stage_fail(st, "%s", st->err);
+	}
+	if (pass(st, x, 0, &h) < 0)
+		return -1;
+	for (size_t i = 0; i < x->nres && !st->fatal; i++)
+		to_val(st, x, x->res[i].tok, x->res[i].n, x->res[i].src);
+	if (st->fatal || wn_shardset_finish(&x->train, st->err, sizeof st->err) < 0 ||
+	    (x->have_val && wn_shardset_finish(&x->val, st->err, sizeof st->err) < 0))
+		return st->fatal ? -1 : wn_stage_fail(st, "%s", st->err);
+	struct wn_manifest_input *in = wn_xcalloc((size_t)st->ninputs, sizeof *in);
+	for (int i = 0; i < st->ninputs; i++) {
+		in[i].path = st->inputs[i];
+		if (strcmp(st->inputs[i], "-") && wn_sha256_file(st->inputs[i], in[i].sha256, &in[i].bytes, st->err, sizeof st->err) < 0)
+			wn_stage_warn(st, "%s", st->err);
+		if (!strcmp(st->inputs[i], "-"))
+			in[i].bytes = st->bytes_in;
+	}
+	struct wn_manifest_info mi = { .format = x->format, .mode = x->mode, .pack = x->pack, .seq_len = (uint32_t)x->seq_len,
+				       .seed = x->seed, .min_doc_tokens = x->min_doc, .vocab = h.vocab_size,
+				       .tokenizer_hash = h.tokenizer_hash, .eos_id = h.eos_id, .bos_id = h.bos_id,
+				       .pad_id = h.pad_id, .pad_used = x->pad, .train = &x->train, .val = x->have_val ? &x->val : NULL,
+				       .mix = &x->mix, .docs_in = st->docs_in, .docs_rejected = st->docs_rejected,
+				       .docs_bad = st->docs_bad, .argc = argc, .argv = argv, .inputs = in,
+				       .ninputs = (size_t)st->ninputs };
+	int rc = wn_manifest_write(st->out_path, &mi, st->err, sizeof st->err);
+	free(in);
+	return rc < 0 ? wn_stage_fail(st, "%s", st->err) : 0;
+}
+
+int main(int argc, char **argv)
+{
+	for (int i = 1; i < argc; i++)
+		if (!strcmp(argv[i], "--verify")) {
+			if (i + 1 >= argc) {
+				fprintf(stderr, "winnow-pack: --verify needs a directory\n");
+				return WN_EXIT_USAGE;
+			}
+			char err[512];
+			int rc = wn_shards_verify(argv[i + 1], stderr, err, sizeof err);
+			if (rc < 0)
+				fprintf(stderr, "winnow-pack: %s\n", err);
+			else if (rc == 0)
+				fprintf(stderr, "winnow-pack: %s: ok\n", argv[i + 1]);
+			return rc ? WN_EXIT_DATA : WN_EXIT_OK;
+		}
+	struct ctx x = { .mode = "pretrain", .prefix = "winnow", .shard_tokens = 100000000, .buffer_tokens = 256u << 20 };
+	struct wn_stage st;
+	wn_pack_mix_init(&x.mix, 0);
+	int rc = wn_stage_start(&st, &def, &x, argc, argv);
+	if (rc != WN_STAGE_RUN)
+		return rc;
+	if (x.val_docs && x.val_frac > 0)
+		return wn_stage_warn(&st, "--val-docs and --val-fraction exclude each other"), WN_EXIT_USAGE;
+	if (!x.seq_len)
+		x.seq_len = !strcmp(x.mode, "midtrain") ? 32768 : 4096;
+	wn_rng_seed(&x.vrng, x.seed, 4);
+	wn_pack_mix_release(&x.mix);
+	wn_pack_mix_init(&x.mix, x.seed);
+	x.mix.target_tokens = x.mix_tokens;
+	if (x.mixspec && wn_pack_mix_parse(&x.mix, x.mixspec, st.err, sizeof st.err) < 0)
+		return wn_stage_warn(&st, "%s", st.err), WN_EXIT_USAGE;
+	x.res = wn_xcalloc(x.val_docs + 1, sizeof *x.res);
+	run(&st, &x, argc, argv);
+	if (st.fatal) {
+		wn_shardset_abort(&x.train);
+		wn_shardset_abort(&x.val);
+	}
+	for (size_t i = 0; i < x.nres; i++)
+		free(x.res[i].tok);
+	free(x.res);
+	wn_shardset_release(&x.train);
+	if (x.have_val)
+		wn_shardset_release(&x.val);
+	wn_pack_mix_release(&x.mix);
+	return wn_stage_finish(&st);
+}
