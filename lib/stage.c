@@ -33,6 +33,12 @@ static const struct option common_long[] = {
 	{ "version", no_argument, NULL, OPT_VERSION },
 };
 
+static inline unsigned bucket(uint64_t size)
+{
+	unsigned b = size ? 63u - (unsigned)__builtin_clzll(size) : 0;
+	return b < WN_HIST_BUCKETS ? b : WN_HIST_BUCKETS - 1;
+}
+
 static void print_help(const struct wn_stage_def *def, FILE *f)
 {
 	fprintf(f, "usage: winnow-%s %s\n%s\n", def->name, def->usage ? def->usage : "[OPTIONS] [FILE...]",
@@ -329,6 +335,7 @@ int wn_stage_next(struct wn_stage *st, struct wn_rec *rec)
 			continue;
 		st->docs_in++;
 		st->bytes_in += len + 1;
+		st->hist_in[bucket(len + 1)]++;
 		if (wn_rec_parse(rec, line, len, st->err, sizeof st->err) < 0) {
 			char where[48];
 			snprintf(where, sizeof where, "line %" PRIu64, st->cur_line);
@@ -359,6 +366,7 @@ void wn_stage_emit(struct wn_stage *st, const char *line, size_t len)
 {
 	st->docs_out++;
 	st->bytes_out += len;
+	st->hist_out[bucket(len)]++;
 	out_write(st, line, len);
 }
 
@@ -411,8 +419,19 @@ void wn_stage_reject_rec(struct wn_stage *st, struct wn_recout *o, const char *r
 	side_write(st, &st->rejects, o->line.data, o->line.len, "--rejects");
 }
 
+void wn_stage_hist_in(struct wn_stage *st, uint64_t size)
+{
+	st->hist_in[bucket(size)]++;
+}
+
+void wn_stage_hist_out(struct wn_stage *st, uint64_t size)
+{
+	st->hist_out[bucket(size)]++;
+}
+
 void wn_stage_count_in(struct wn_stage *st, uint64_t bytes)
 {
+	st->hist_in[bucket(bytes)]++;
 	st->docs_in++;
 	st->bytes_in += bytes;
 	if (st->progress && (st->docs_in & 63) == 0)
@@ -499,6 +518,16 @@ static int write_stats(struct wn_stage *st)
 		wn_buf_addf(&b, ":%" PRIu64, st->reasons[i].count);
 	}
 	wn_buf_addf(&b, "},\"input_errors\":%" PRIu64 ",\"seconds\":%.3f", st->input_errors, wn_now() - st->t0);
+	const uint64_t *h[2] = { st->hist_in, st->hist_out };
+	for (int k = 0; k < 2; k++) {
+		int last = WN_HIST_BUCKETS - 1;
+		while (last > 0 && !h[k][last])
+			last--;
+		wn_buf_adds(&b, k ? ",\"hist_bytes_out\":[" : ",\"hist_bytes_in\":[");
+		for (int i = 0; i <= last; i++)
+			wn_buf_addf(&b, "%s%" PRIu64, i ? "," : "", h[k][i]);
+		wn_buf_addc(&b, ']');
+	}
 	if (st->extra_stats.len) {
 		wn_buf_addc(&b, ',');
 		wn_buf_add(&b, st->extra_stats.data, st->extra_stats.len);

@@ -30,6 +30,7 @@
 #include "record.h"
 
 #define WN_STAGE_RUN (-1)
+#define WN_HIST_BUCKETS 40
 
 enum {
 	WN_EXIT_OK = 0,
@@ -75,6 +76,9 @@ struct wn_stage {
 	int ninputs;
 	/* counters (docs_in == docs_out + docs_rejected + docs_bad) */
 	uint64_t docs_in, docs_out, docs_rejected, docs_bad, bytes_in, bytes_out;
+	/* log2 histograms of record sizes in bytes: bucket k counts records of
+	 * [2^k, 2^(k+1)) bytes (bucket 0 also holds empty ones) */
+	uint64_t hist_in[WN_HIST_BUCKETS], hist_out[WN_HIST_BUCKETS];
 	struct wn_stats_reason *reasons;
 	size_t nreasons, reasonscap;
 	/* extra members for the stats object: raw JSON "key":value pairs,
@@ -123,6 +127,10 @@ void wn_stage_reject_rec(struct wn_stage *st, struct wn_recout *o, const char *r
  * "offset 4096". */
 int wn_stage_bad(struct wn_stage *st, const char *where, const char *raw, size_t rawlen, const char *fmt, ...)
 	WN_PRINTF(5, 6);
+/* Record sizes for the length histograms of --stats (stages whose records
+ * are not JSONL lines, e.g. token counts, call these themselves). */
+void wn_stage_hist_in(struct wn_stage *st, uint64_t size);
+void wn_stage_hist_out(struct wn_stage *st, uint64_t size);
 /* Container stages: count one record read (docs_in) and its bytes. */
 void wn_stage_count_in(struct wn_stage *st, uint64_t bytes);
 /* Count a reason without a record (e.g. "repaired-chunked" in stats). */
