@@ -14,6 +14,7 @@
 #include "pack.h"
 #include "hash.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -526,7 +527,8 @@ int wn_pack_mix_parse(struct wn_pack_mix *m, const char *spec, char *err, size_t
 }
 
 /* The mix entry for a source: exact name, else the longest key that is a
- * '/'-delimited prefix, else "*", else -1. */
+ * '/'-delimited prefix ("cc" for "cc/2024") or a glob prefix ("cc-*"), else
+ * "*", else -1. */
 static int mix_match(const struct wn_pack_mix *m, const char *name)
 {
 	int best = -1, star = -1;
@@ -536,6 +538,10 @@ static int mix_match(const struct wn_pack_mix *m, const char *name)
 		size_t kl = strlen(k);
 		if (!strcmp(k, "*"))
 			star = (int)i;
+		else if (kl > 1 && k[kl - 1] == '*' && kl - 1 <= n && !memcmp(k, name, kl - 1)) {
+			if (kl > bestlen)
+				best = (int)i, bestlen = kl;
+		}
 		else if (kl == n && !memcmp(k, name, n))
 			return (int)i;
 		else if (kl < n && name[kl] == '/' && !memcmp(k, name, kl) && kl > bestlen) {
@@ -629,17 +635,25 @@ int wn_pack_mix_plan(struct wn_pack_mix *m, char *err, size_t errlen)
 	return 0;
 }
 
-unsigned wn_pack_mix_repeats(struct wn_pack_mix *m, const struct wn_pack_source *s)
+unsigned wn_pack_mix_repeats(struct wn_pack_mix *m, const struct wn_pack_source *s, size_t n)
 {
 	if (!m->nent)
 		return 1;
-	if (s->mixidx < 0)
+	if (s->mixidx < 0 || n == 0)
 		return 0;
-	double f = m->ent[s->mixidx].factor;
-	if (f > 1e6)
-		f = 1e6;
-	unsigned k = (unsigned)f;
-	if (wn_rng_unit(&m->rng) < f - k)
-		k++;
-	return k;
+	/* Randomised error diffusion: `credit` is the entry's tokens wanted
+	 * minus tokens written. Each document adds factor * n and is written
+	 * floor(credit / n + u) times (u uniform in [0,1)), so the expected
+	 * count is the factor plus a correction that pulls the running total
+	 * back to its target: shares come out within about one document of
+	 * the request, where independent coin flips drift by sqrt(docs). */
+	struct wn_pack_mixent *e = &m->ent[s->mixidx];
+	e->credit += e->factor * (double)n;
+	double k = floor(e->credit / (double)n + wn_rng_unit(&m->rng));
+	if (k < 0)
+		k = 0;
+	if (k > 1e6)
+		k = 1e6;
+	e->credit -= k * (double)n;
+	return (unsigned)k;
 }

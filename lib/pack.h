@@ -132,11 +132,13 @@ struct wn_pack_source {
 };
 
 struct wn_pack_mixent {
-	char *key; /* source name or prefix ("cc" matches "cc/..."), "*" = others */
+	char *key; /* source name, prefix ("cc" matches "cc/...", "cc-*" matches
+	              "cc-en"), or "*" = every source no other key matches */
 	double weight;
 	double share;   /* weight normalised over entries that have tokens */
 	double factor;  /* repeats per document (expected) */
 	uint64_t tokens_in, tokens_out, docs_in, docs_out;
+	double credit; /* tokens wanted - tokens written (see repeats) */
 };
 
 struct wn_pack_mix {
@@ -160,8 +162,8 @@ struct wn_pack_source **wn_pack_sources_sorted(const struct wn_pack_mix *m, size
 /* After a counting pass (docs_in/tokens_in filled for every source), set the
  * per-entry repeat factors. Returns 0 or -1 (no eligible tokens in the mix). */
 int wn_pack_mix_plan(struct wn_pack_mix *m, char *err, size_t errlen);
-/* How many times to write a document of this source (0 = sampled out).
- * Without a mix spec, always 1. */
-unsigned wn_pack_mix_repeats(struct wn_pack_mix *m, const struct wn_pack_source *s);
+/* How many times to write a document of n tokens of this source (0 =
+ * sampled out). Without a mix spec, always 1. */
+unsigned wn_pack_mix_repeats(struct wn_pack_mix *m, const struct wn_pack_source *s, size_t n);
 
 #endif

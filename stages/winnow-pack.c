@@ -113,7 +113,7 @@ static const struct wn_stage_def def = {
 
 static void to_train(struct wn_stage *st, struct ctx *x, const uint32_t *tok, size_t n, struct wn_pack_source *s)
 {
-	unsigned k = wn_pack_mix_repeats(&x->mix, s);
+	unsigned k = wn_pack_mix_repeats(&x->mix, s, n);
 	if (!k) {
 		wn_stage_reject(st, NULL, "mix-sampled-out");
 		return;
