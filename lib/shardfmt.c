@@ -1,8 +1,14 @@
 /*
  * shardfmt.c -- npy / Megatron / llm.c shard writers, manifest, verify.
  *
- * Output files go through wn_shardfile: an 8 MiB buffer that is hashed and
- * written in large write()s, a temporary name, fsync, rename. Counts in a
+ * Output files go through wn_shardfile: two 8 MiB buffers; a full one is
+ * hashed and handed to an asynchronous write (POSIX AIO) while the other
+ * fills, to a temporary name opened with O_DIRECT; then fsync, rename.
+ * Why O_DIRECT: shards are written once and not read back by this process,
+ * and copying them through the page cache cost a third of the stage's CPU
+ * time (measured: copy_folio_from_iter 32% in perf); the disk takes DMA
+ * straight from our buffers (dd on this VM: ~1 GB/s direct vs 200-800 MB/s
+ * buffered, with fsync). File systems without O_DIRECT get plain writes. Counts in a
  * header that are unknown when the file starts (rows of the last npy shard,
  * tokens of the last llm.c shard) are written as the full-shard value and
  * patched at close; only when the patched header has already left the
@@ -10,9 +16,11 @@
  */
 #include "shardfmt.h"
 
+#include <aio.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <jansson.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -20,6 +28,7 @@
 #include <unistd.h>
 
 #define SF_BUFSIZE (8u << 20)
+#define SF_ALIGN 4096u
 #define NPY_HDR 128u
 #define LLMC_HDR 1024u
 #define MEGA_HDR 34u
@@ -36,6 +45,18 @@ static char *path_join(const char *dir, const char *name)
 	return p;
 }
 
+static void *aligned_buf(size_t n)
+{
+	void *p = NULL;
+	if (posix_memalign(&p, SF_ALIGN, n))
+		p = NULL;
+	if (!p) {
+		fprintf(stderr, "winnow: out of memory allocating %zu bytes\n", n);
+		abort();
+	}
+	return p;
+}
+
 static struct wn_shardfile *sf_open(const char *dir, const char *name, char *err, size_t errlen)
 {
 	struct wn_shardfile *f = wn_xcalloc(1, sizeof *f);
@@ -43,7 +64,13 @@ static struct wn_shardfile *sf_open(const char *dir, const char *name, char *err
 	size_t n = strlen(f->path) + 32;
 	f->tmp = wn_xmalloc(n);
 	snprintf(f->tmp, n, "%s.tmp.%ld", f->path, (long)getpid());
-	f->fd = open(f->tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	/* O_DIRECT where the file system has it (not tmpfs): see the top. */
+	f->direct = 1;
+	f->fd = open(f->tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_DIRECT, 0644);
+	if (f->fd < 0 && errno == EINVAL) {
+		f->direct = 0;
+		f->fd = open(f->tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	}
 	if (f->fd < 0) {
 		wn_err(err, errlen, "cannot create '%s': %s", f->tmp, strerror(errno));
 		free(f->path);
@@ -52,9 +79,28 @@ static struct wn_shardfile *sf_open(const char *dir, const char *name, char *err
 		return NULL;
 	}
 	f->cap = SF_BUFSIZE;
-	f->buf = wn_xmalloc(f->cap);
+	f->bufs[0] = aligned_buf(f->cap);
+	f->bufs[1] = aligned_buf(f->cap);
+	f->buf = f->bufs[0];
 	wn_sha256_init(&f->sha);
 	return f;
+}
+
+static int write_all_at(int fd, const void *p, size_t n, uint64_t off)
+{
+	const char *c = p;
+	while (n) {
+		ssize_t w = pwrite(fd, c, n, (off_t)off);
+		if (w < 0) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		c += w;
+		n -= (size_t)w;
+		off += (uint64_t)w;
+	}
+	return 0;
 }
 
 static int write_all(int fd, const void *p, size_t n)
@@ -73,27 +119,88 @@ static int write_all(int fd, const void *p, size_t n)
 	return 0;
 }
 
-static int sf_flush(struct wn_shardfile *f, char *err, size_t errlen)
+/* Wait for the write in flight (if any). */
+static int sf_wait(struct wn_shardfile *f, char *err, size_t errlen)
 {
-	if (!f->len)
+	if (!f->inflight)
 		return 0;
-	wn_sha256_update(&f->sha, f->buf, f->len);
-	if (write_all(f->fd, f->buf, f->len) < 0)
-		return wn_err(err, errlen, "cannot write '%s': %s", f->tmp, strerror(errno));
-	f->bytes += f->len;
-	f->len = 0;
+	const struct aiocb *list[1] = { &f->cb };
+	int e;
+	while ((e = aio_error(&f->cb)) == EINPROGRESS)
+		aio_suspend(list, 1, NULL);
+	ssize_t w = aio_return(&f->cb);
+	f->inflight = 0;
+	if (e || w < 0)
+		return wn_err(err, errlen, "cannot write '%s': %s", f->tmp, strerror(e ? e : errno));
+	if ((size_t)w < f->cb.aio_nbytes) { /* short write: finish it synchronously */
+		const char *p = (const char *)f->cb.aio_buf + w;
+		if (write_all_at(f->fd, p, f->cb.aio_nbytes - (size_t)w, (uint64_t)f->cb.aio_offset + (uint64_t)w) < 0)
+			return wn_err(err, errlen, "cannot write '%s': %s", f->tmp, strerror(errno));
+	}
 	return 0;
 }
 
-/* Room for n bytes in the buffer (n <= cap); the caller fills them. */
+/* Hand the buffer to the kernel: hash it, then write it asynchronously
+ * while the caller fills the other buffer. With O_DIRECT only whole
+ * blocks can go; a partial last block moves to the front of the next
+ * buffer (unless `final`, which writes everything). */
+static int sf_flush(struct wn_shardfile *f, int final, char *err, size_t errlen)
+{
+	if (sf_wait(f, err, errlen) < 0)
+		return -1;
+	size_t n = f->len;
+	if (f->direct && !final)
+		n &= ~(size_t)(SF_ALIGN - 1);
+	if (n) {
+		wn_sha256_update(&f->sha, f->buf, n);
+		if (final) {
+			/* the tail need not be a whole block: write it buffered */
+			if (f->direct && (n % SF_ALIGN) && fcntl(f->fd, F_SETFL, fcntl(f->fd, F_GETFL) & ~O_DIRECT) == 0)
+				f->direct = 0;
+			if (write_all_at(f->fd, f->buf, n, f->bytes) < 0)
+				return wn_err(err, errlen, "cannot write '%s': %s", f->tmp, strerror(errno));
+		} else {
+			memset(&f->cb, 0, sizeof f->cb);
+			f->cb.aio_fildes = f->fd;
+			f->cb.aio_buf = f->buf;
+			f->cb.aio_nbytes = n;
+			f->cb.aio_offset = (off_t)f->bytes;
+			if (aio_write(&f->cb) < 0) {
+				if (write_all_at(f->fd, f->buf, n, f->bytes) < 0)
+					return wn_err(err, errlen, "cannot write '%s': %s", f->tmp, strerror(errno));
+			} else {
+				f->inflight = 1;
+			}
+		}
+		f->bytes += n;
+	}
+	unsigned char *next = f->buf == f->bufs[0] ? f->bufs[1] : f->bufs[0];
+	memcpy(next, f->buf + n, f->len - n);
+	f->len -= n;
+	f->buf = next;
+	return 0;
+}
+
+/* Room for n bytes in the buffer; the caller fills them. */
 static void *sf_reserve(struct wn_shardfile *f, size_t n, char *err, size_t errlen)
 {
 	if (f->len + n > f->cap) {
-		if (sf_flush(f, err, errlen) < 0)
+		if (sf_flush(f, 0, err, errlen) < 0)
 			return NULL;
-		if (n > f->cap) {
-			f->buf = wn_xrealloc(f->buf, n);
-			f->cap = n;
+		if (f->len + n > f->cap) { /* a row larger than the buffer */
+			if (sf_wait(f, err, errlen) < 0)
+				return NULL;
+			size_t cap = (f->len + n + SF_ALIGN - 1) & ~(size_t)(SF_ALIGN - 1);
+			int which = f->buf == f->bufs[1];
+			for (int i = 0; i < 2; i++) {
+				unsigned char *b = aligned_buf(cap);
+				if (i == which)
+					memcpy(b, f->buf, f->len);
+				free(f->bufs[i]);
+				f->bufs[i] = b;
+			}
+			f->buf = f->bufs[which];
+			f->cap = cap;
 		}
 	}
 	void *p = f->buf + f->len;
@@ -105,7 +212,7 @@ static int sf_write(struct wn_shardfile *f, const void *p, size_t n, char *err, 
 {
 	const unsigned char *c = p;
 	while (n) {
-		size_t k = WN_MIN(n, f->cap);
+		size_t k = WN_MIN(n, f->cap / 2);
 		void *d = sf_reserve(f, k, err, errlen);
 		if (!d)
 			return -1;
@@ -125,7 +232,11 @@ static int sf_patch(struct wn_shardfile *f, uint64_t off, const void *p, size_t 
 	}
 	if (off + n > f->bytes)
 		BUG("patch straddles the buffer");
-	if (pwrite(f->fd, p, n, (off_t)off) != (ssize_t)n)
+	if (sf_wait(f, err, errlen) < 0)
+		return -1;
+	if (f->direct && fcntl(f->fd, F_SETFL, fcntl(f->fd, F_GETFL) & ~O_DIRECT) == 0)
+		f->direct = 0;
+	if (f->direct || write_all_at(f->fd, p, n, off) < 0)
 		return wn_err(err, errlen, "cannot write '%s': %s", f->tmp, strerror(errno));
 	f->rehash = 1;
 	return 0;
@@ -137,7 +248,8 @@ static void sf_free(struct wn_shardfile *f)
 		char hex[65];
 		wn_sha256_final(&f->sha, hex);
 	}
-	free(f->buf);
+	free(f->bufs[0]);
+	free(f->bufs[1]);
 	free(f->path);
 	free(f->tmp);
 	free(f);
@@ -147,6 +259,8 @@ static void sf_abort(struct wn_shardfile *f)
 {
 	if (!f)
 		return;
+	char e[8];
+	sf_wait(f, e, sizeof e);
 	close(f->fd);
 	unlink(f->tmp);
 	sf_free(f);
@@ -154,7 +268,7 @@ static void sf_abort(struct wn_shardfile *f)
 
 static int sf_commit(struct wn_shardfile *f, struct wn_shard_entry *e, char *err, size_t errlen)
 {
-	if (sf_flush(f, err, errlen) < 0)
+	if (sf_flush(f, 1, err, errlen) < 0)
 		goto fail;
 	if (fsync(f->fd) < 0) {
 		wn_err(err, errlen, "cannot fsync '%s': %s", f->tmp, strerror(errno));
@@ -179,11 +293,54 @@ static int sf_commit(struct wn_shardfile *f, struct wn_shard_entry *e, char *err
 	sf_free(f);
 	return 0;
 fail:
-	if (f->fd >= 0)
+	if (f->fd >= 0) {
+		char e2[8];
+		sf_wait(f, e2, sizeof e2);
 		close(f->fd);
+	}
 	unlink(f->tmp);
 	sf_free(f);
 	return -1;
+}
+
+struct wn_hashjob {
+	pthread_t th;
+	char *path;
+	char hex[65];
+	uint64_t size;
+	int rc, started;
+	char err[256];
+};
+
+static void *hash_thread(void *arg)
+{
+	struct wn_hashjob *j = arg;
+	j->rc = wn_sha256_file(j->path, j->hex, &j->size, j->err, sizeof j->err);
+	return NULL;
+}
+
+struct wn_hashjob *wn_hashjob_start(const char *path)
+{
+	struct wn_hashjob *j = wn_xcalloc(1, sizeof *j);
+	j->path = wn_xstrdup(path);
+	j->started = pthread_create(&j->th, NULL, hash_thread, j) == 0;
+	return j;
+}
+
+int wn_hashjob_finish(struct wn_hashjob *j, char hex[65], uint64_t *size, char *err, size_t errlen)
+{
+	if (j->started)
+		pthread_join(j->th, NULL);
+	else
+		hash_thread(j);
+	int rc = j->rc;
+	if (rc < 0)
+		wn_err(err, errlen, "%s", j->err);
+	memcpy(hex, j->hex, 65);
+	*size = j->size;
+	free(j->path);
+	free(j);
+	return rc;
 }
 
 int wn_shard_write_small(const char *path, const void *p, size_t n, char *err, size_t errlen)

@@ -25,15 +25,19 @@
 #include "pack.h"
 #include "hash.h"
 
+#include <aio.h>
+
 enum wn_shard_format { WN_FMT_NPY = 0, WN_FMT_MEGATRON = 1, WN_FMT_LLMC = 2 };
 
 /* An output file being written. */
 struct wn_shardfile {
-	int fd;
+	int fd, direct; /* direct: opened with O_DIRECT */
 	char *path, *tmp;
-	unsigned char *buf;
+	unsigned char *bufs[2], *buf; /* buf: the one being filled */
 	size_t len, cap;
-	uint64_t bytes;
+	uint64_t bytes; /* handed to the kernel so far (written or in flight) */
+	struct aiocb cb;
+	int inflight;
 	struct wn_sha256 sha;
 	int rehash; /* header patched after hashing started: hash the file again */
 };
@@ -127,6 +131,13 @@ int wn_manifest_write(const char *dir, const struct wn_manifest_info *mi, char *
  * `log` one per line. Returns 0 when all is well, 1 on a mismatch, -1 when
  * the manifest cannot be read (err filled). */
 int wn_shards_verify(const char *dir, FILE *log, char *err, size_t errlen);
+
+/* SHA-256 of an input file computed by a background thread while the
+ * caller packs (provenance costs no wall time on a second core). */
+struct wn_hashjob;
+struct wn_hashjob *wn_hashjob_start(const char *path);
+/* Join; fills hex and size. Returns 0 or -1 (err filled). Frees the job. */
+int wn_hashjob_finish(struct wn_hashjob *j, char hex[65], uint64_t *size, char *err, size_t errlen);
 
 /* Write a small file atomically (temp name, fsync, rename). */
 int wn_shard_write_small(const char *path, const void *p, size_t n, char *err, size_t errlen);

@@ -37,6 +37,8 @@ struct ctx {
 	struct wn_pack_mix mix;
 	struct wn_shardset train, val;
 	int have_val, opened;
+	struct wn_manifest_input *in;
+	struct wn_hashjob **hj;
 	int64_t pad;
 	struct wn_rng vrng;
 	struct resdoc *res; /* --val-docs reservoir */
@@ -225,8 +227,7 @@ static int pass(struct wn_stage *st, struct ctx *x, int count_only, struct wn_to
 			}
 			wn_stage_count_in(st, 12 + d.source.len + d.id.len + 4 * n);
 			char where[64];
-			snprintf(where, sizeof where, "document %llu", (unsigned long long)tr.ndocs);
-			if (badi < n)
+			if (badi < n && snprintf(where, sizeof where, "document %llu", (unsigned long long)tr.ndocs))
 				wn_stage_bad(st, where, NULL, 0, "id '%.*s': token %u >= vocab size %u", (int)WN_MIN(d.id.len, 200),
 					     d.id.data, d.tokens[badi], hdr->vocab_size);
 			else if (!keep)
@@ -250,6 +251,12 @@ static int run(struct wn_stage *st, struct ctx *x, int argc, char **argv)
 {
 	struct wn_tokstream_header h;
 	wn_tokstream_header_init(&h);
+	/* provenance hashes of the input files, on another core meanwhile */
+	x->in = wn_xcalloc((size_t)st->ninputs, sizeof *x->in);
+	x->hj = wn_xcalloc((size_t)st->ninputs, sizeof *x->hj);
+	for (int i = 0; i < st->ninputs; i++)
+		if (strcmp(st->inputs[i], "-"))
+			x->hj[i] = wn_hashjob_start(st->inputs[i]);
 	if (x->mixspec) {
 		for (int i = 0; i < st->ninputs; i++)
 			if (!strcmp(st->inputs[i], "-"))
@@ -264,11 +271,12 @@ static int run(struct wn_stage *st, struct ctx *x, int argc, char **argv)
 	if (st->fatal || wn_shardset_finish(&x->train, st->err, sizeof st->err) < 0 ||
 	    (x->have_val && wn_shardset_finish(&x->val, st->err, sizeof st->err) < 0))
 		return st->fatal ? -1 : wn_stage_fail(st, "%s", st->err);
-	struct wn_manifest_input *in = wn_xcalloc((size_t)st->ninputs, sizeof *in);
+	struct wn_manifest_input *in = x->in;
 	for (int i = 0; i < st->ninputs; i++) {
 		in[i].path = st->inputs[i];
-		if (strcmp(st->inputs[i], "-") && wn_sha256_file(st->inputs[i], in[i].sha256, &in[i].bytes, st->err, sizeof st->err) < 0)
+		if (x->hj[i] && wn_hashjob_finish(x->hj[i], in[i].sha256, &in[i].bytes, st->err, sizeof st->err) < 0)
 			wn_stage_warn(st, "%s", st->err);
+		x->hj[i] = NULL;
 		if (!strcmp(st->inputs[i], "-"))
 			in[i].bytes = st->bytes_in;
 	}
@@ -280,7 +288,6 @@ static int run(struct wn_stage *st, struct ctx *x, int argc, char **argv)
 				       .docs_bad = st->docs_bad, .argc = argc, .argv = argv, .inputs = in,
 				       .ninputs = (size_t)st->ninputs };
 	int rc = wn_manifest_write(st->out_path, &mi, st->err, sizeof st->err);
-	free(in);
 	return rc < 0 ? wn_stage_fail(st, "%s", st->err) : 0;
 }
 
@@ -322,6 +329,14 @@ int main(int argc, char **argv)
 		wn_shardset_abort(&x.train);
 		wn_shardset_abort(&x.val);
 	}
+	for (int i = 0; x.hj && i < st.ninputs; i++)
+		if (x.hj[i]) {
+			char hex[65];
+			uint64_t sz;
+			wn_hashjob_finish(x.hj[i], hex, &sz, st.err, sizeof st.err);
+		}
+	free(x.hj);
+	free(x.in);
 	for (size_t i = 0; i < x.nres; i++)
 		free(x.res[i].tok);
 	free(x.res);
