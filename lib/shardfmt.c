@@ -676,6 +676,111 @@ void wn_shardset_stats(const struct wn_shardset *s, struct wn_pack_stats *st)
 	st->tokens = s->tokens;
 }
 
+/* ---- output directory: routing ------------------------------------------ */
+
+int wn_shardout_open(struct wn_shardout *o, const struct wn_shardout_opts *opts, struct wn_pack_mix *mix, char *err,
+		     size_t errlen)
+{
+	memset(o, 0, sizeof *o);
+	o->mix = mix;
+	o->val_docs = opts->val_docs;
+	o->val_frac = opts->val_frac;
+	o->have_val = opts->val_docs > 0 || opts->val_frac > 0;
+	wn_rng_seed(&o->vrng, opts->set.seed, 4);
+	const char *dir = opts->set.dir;
+	if (mkdir(dir, 0777) < 0 && errno != EEXIST)
+		return wn_err(err, errlen, "cannot create '%s': %s", dir, strerror(errno));
+	char *mp = path_join(dir, "manifest.json");
+	int gone = unlink(mp) == 0 || errno == ENOENT;
+	free(mp);
+	if (!gone)
+		return wn_err(err, errlen, "cannot remove the old '%s/manifest.json': %s", dir, strerror(errno));
+	struct wn_shardset_opts so = opts->set;
+	so.split = "train";
+	if (wn_shardset_open(&o->train, &so, err, errlen) < 0)
+		return -1;
+	so.split = "val";
+	if (o->have_val && wn_shardset_open(&o->val, &so, err, errlen) < 0)
+		return -1;
+	if (o->val_docs)
+		o->res = wn_xcalloc(o->val_docs, sizeof *o->res);
+	return 0;
+}
+
+static int to_train(struct wn_shardout *o, const uint32_t *tok, size_t n, struct wn_pack_source *s, char *err,
+		    size_t errlen)
+{
+	unsigned k = wn_pack_mix_repeats(o->mix, s, n);
+	if (!k) {
+		o->dropped++;
+		return 0;
+	}
+	for (unsigned i = 0; i < k; i++)
+		if (wn_shardset_add(&o->train, tok, n, err, errlen) < 0)
+			return -1;
+	o->written++;
+	s->docs_out += k, s->tokens_out += (uint64_t)k * n;
+	if (s->mixidx >= 0) {
+		o->mix->ent[s->mixidx].docs_out += k;
+		o->mix->ent[s->mixidx].tokens_out += (uint64_t)k * n;
+	}
+	return 0;
+}
+
+static int to_val(struct wn_shardout *o, const uint32_t *tok, size_t n, struct wn_pack_source *s, char *err,
+		  size_t errlen)
+{
+	o->written++;
+	s->docs_val++, s->tokens_val += n;
+	return wn_shardset_add(&o->val, tok, n, err, errlen);
+}
+
+int wn_shardout_add(struct wn_shardout *o, const uint32_t *tok, size_t n, struct wn_pack_source *s, char *err,
+		    size_t errlen)
+{
+	uint64_t i = o->eligible++;
+	if (o->val_frac > 0 && wn_rng_unit(&o->vrng) < o->val_frac)
+		return to_val(o, tok, n, s, err, errlen);
+	if (!o->val_docs)
+		return to_train(o, tok, n, s, err, errlen);
+	/* Reservoir sampling (Algorithm R): a uniform sample of val_docs
+	 * documents from a stream of unknown length in O(val_docs) memory; a
+	 * document pushed out of the reservoir goes to train right then (so
+	 * train order is input order except for those). */
+	uint64_t slot = o->nres < o->val_docs ? o->nres++ : wn_rng_below(&o->vrng, i + 1);
+	if (slot >= o->val_docs)
+		return to_train(o, tok, n, s, err, errlen);
+	struct wn_shardout_res *r = &o->res[slot];
+	if (r->tok && to_train(o, r->tok, r->n, r->src, err, errlen) < 0)
+		return -1;
+	free(r->tok);
+	r->tok = wn_xmalloc(n * sizeof *tok + 1);
+	memcpy(r->tok, tok, n * sizeof *tok);
+	r->n = n, r->src = s;
+	return 0;
+}
+
+int wn_shardout_finish(struct wn_shardout *o, char *err, size_t errlen)
+{
+	for (size_t i = 0; i < o->nres; i++)
+		if (to_val(o, o->res[i].tok, o->res[i].n, o->res[i].src, err, errlen) < 0)
+			return -1;
+	if (wn_shardset_finish(&o->train, err, errlen) < 0)
+		return -1;
+	return o->have_val ? wn_shardset_finish(&o->val, err, errlen) : 0;
+}
+
+void wn_shardout_release(struct wn_shardout *o)
+{
+	wn_shardset_release(&o->train);
+	if (o->have_val)
+		wn_shardset_release(&o->val);
+	for (size_t i = 0; i < o->nres; i++)
+		free(o->res[i].tok);
+	free(o->res);
+	memset(o, 0, sizeof *o);
+}
+
 /* ---- manifest ------------------------------------------------------------- */
 
 static json_t *jint(uint64_t v)

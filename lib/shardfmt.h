@@ -96,6 +96,42 @@ void wn_shardset_release(struct wn_shardset *s);
 /* Counts of the set (npy: the packer's; others: docs and tokens, rows = 0). */
 void wn_shardset_stats(const struct wn_shardset *s, struct wn_pack_stats *st);
 
+/* ---- an output directory: train + val sets, validation choice, mixing ---- */
+
+struct wn_shardout_opts {
+	struct wn_shardset_opts set; /* .split is set per set */
+	uint64_t val_docs;           /* reservoir sample of this many documents */
+	double val_frac;             /* or: each document with this probability */
+};
+
+struct wn_shardout {
+	struct wn_shardset train, val;
+	int have_val;
+	uint64_t val_docs;
+	double val_frac;
+	struct wn_rng vrng;
+	struct wn_shardout_res { uint32_t *tok; size_t n; struct wn_pack_source *src; } *res;
+	size_t nres;
+	uint64_t eligible;
+	struct wn_pack_mix *mix; /* borrowed */
+	/* documents so far: written (to train, repeats counted once, or to
+	 * val) and sampled out by the mix; the caller turns the increments
+	 * into its accounting */
+	uint64_t written, dropped;
+};
+
+/* Create the directory if needed, remove a stale manifest.json (a rerun that
+ * dies must not look complete), open the sets. */
+int wn_shardout_open(struct wn_shardout *o, const struct wn_shardout_opts *opts, struct wn_pack_mix *mix, char *err,
+		     size_t errlen);
+/* Route one document of source s: validation (by the seed), else train,
+ * repeated as the mix says. Returns 0 or -1 (I/O error). */
+int wn_shardout_add(struct wn_shardout *o, const uint32_t *tok, size_t n, struct wn_pack_source *s, char *err,
+		    size_t errlen);
+/* Write the validation reservoir, finish both sets. */
+int wn_shardout_finish(struct wn_shardout *o, char *err, size_t errlen);
+void wn_shardout_release(struct wn_shardout *o); /* aborts unfinished files */
+
 /* ---- manifest ------------------------------------------------------------ */
 
 struct wn_manifest_input {

@@ -11,8 +11,6 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 enum { O_FORMAT = 0x2000, O_PACK, O_MODE, O_SEQ, O_SHARD, O_BUF, O_SEED, O_VDOCS, O_VFRAC, O_MIN, O_MIX, O_MIXTOK, O_PREFIX };
 
@@ -26,8 +24,6 @@ static const struct option longopts[] = {
 	{ "prefix", required_argument, NULL, O_PREFIX }, { 0 }
 };
 
-struct resdoc { uint32_t *tok; size_t n; struct wn_pack_source *src; };
-
 struct ctx {
 	enum wn_shard_format format;
 	enum wn_pack_kind pack;
@@ -35,15 +31,11 @@ struct ctx {
 	uint64_t seq_len, shard_tokens, buffer_tokens, seed, val_docs, min_doc, mix_tokens;
 	double val_frac;
 	struct wn_pack_mix mix;
-	struct wn_shardset train, val;
-	int have_val, opened;
+	struct wn_shardout out;
+	int opened;
+	int64_t pad;
 	struct wn_manifest_input *in;
 	struct wn_hashjob **hj;
-	int64_t pad;
-	struct wn_rng vrng;
-	struct resdoc *res; /* --val-docs reservoir */
-	size_t nres;
-	uint64_t eligible;
 };
 
 static int num(const char *a, uint64_t *v)
@@ -113,76 +105,31 @@ static const struct wn_stage_def def = {
 	.flags = WN_STAGE_RAW_INPUT | WN_STAGE_DIR_OUTPUT | WN_STAGE_NO_OUTPUT,
 };
 
-static void to_train(struct wn_stage *st, struct ctx *x, const uint32_t *tok, size_t n, struct wn_pack_source *s)
+/* Outputs need the tokenizer header: opened when the first one is read. */
+static int open_out(struct wn_stage *st, struct ctx *x, const struct wn_tokstream_header *h)
 {
-	unsigned k = wn_pack_mix_repeats(&x->mix, s, n);
-	if (!k) {
-		wn_stage_reject(st, NULL, "mix-sampled-out");
-		return;
-	}
-	for (unsigned i = 0; i < k && !st->fatal; i++)
-		if (wn_shardset_add(&x->train, tok, n, st->err, sizeof st->err) < 0)
-			wn_stage_fail(st, "%s", st->err);
-	st->docs_out++;
-	s->docs_out += k, s->tokens_out += (uint64_t)k * n;
-	if (s->mixidx >= 0)
-		x->mix.ent[s->mixidx].docs_out += k, x->mix.ent[s->mixidx].tokens_out += (uint64_t)k * n;
-}
-
-static void to_val(struct wn_stage *st, struct ctx *x, const uint32_t *tok, size_t n, struct wn_pack_source *s)
-{
-	if (wn_shardset_add(&x->val, tok, n, st->err, sizeof st->err) < 0)
-		wn_stage_fail(st, "%s", st->err);
-	st->docs_out++;
-	s->docs_val++, s->tokens_val += n;
-}
-
-static void route(struct wn_stage *st, struct ctx *x, const uint32_t *tok, size_t n, struct wn_pack_source *s)
-{
-	uint64_t i = x->eligible++;
-	if (x->val_frac > 0 && wn_rng_unit(&x->vrng) < x->val_frac)
-		return to_val(st, x, tok, n, s);
-	if (!x->val_docs)
-		return to_train(st, x, tok, n, s);
-	/* Reservoir sampling (Algorithm R): a uniform sample of val_docs
-	 * documents from a stream of unknown length; a document pushed out
-	 * of the reservoir goes to train right then. */
-	size_t slot = x->nres < x->val_docs ? x->nres++ : (size_t)wn_rng_below(&x->vrng, i + 1);
-	if (slot >= x->val_docs)
-		return to_train(st, x, tok, n, s);
-	struct resdoc *r = &x->res[slot];
-	if (r->tok)
-		to_train(st, x, r->tok, r->n, r->src);
-	free(r->tok);
-	r->tok = wn_xmalloc(n * sizeof *tok + 1);
-	memcpy(r->tok, tok, n * sizeof *tok);
-	r->n = n, r->src = s;
-}
-
-/* Output sets need the tokenizer header: opened when the first one is read. */
-static int open_sets(struct wn_stage *st, struct ctx *x, const struct wn_tokstream_header *h)
-{
-	if (mkdir(st->out_path, 0777) < 0 && errno != EEXIST)
-		return wn_stage_fail(st, "cannot create '%s': %s", st->out_path, strerror(errno));
-	char mp[4096];
-	snprintf(mp, sizeof mp, "%s/manifest.json", st->out_path);
-	unlink(mp); /* a rerun that dies must not look complete */
 	int64_t pad = h->pad_id >= 0 ? h->pad_id : h->eos_id >= 0 ? h->eos_id : 0;
 	if ((uint64_t)pad >= (1ull << (8 * wn_shard_esize(x->format, h->vocab_size))))
 		return wn_stage_fail(st, "pad id %lld does not fit the token width", (long long)pad);
 	x->pad = pad;
-	struct wn_shardset_opts so = { .format = x->format, .dir = st->out_path, .prefix = x->prefix, .split = "train",
-				       .vocab = h->vocab_size, .seq_len = (uint32_t)x->seq_len, .pack = x->pack,
-				       .pad_id = (uint32_t)pad, .buffer_tokens = x->buffer_tokens,
-				       .shard_tokens = x->shard_tokens, .seed = x->seed };
-	if (wn_shardset_open(&x->train, &so, st->err, sizeof st->err) < 0)
-		return wn_stage_fail(st, "%s", st->err);
-	so.split = "val";
-	if ((x->val_docs || x->val_frac > 0) && wn_shardset_open(&x->val, &so, st->err, sizeof st->err) < 0)
-		return wn_stage_fail(st, "%s", st->err);
-	x->have_val = x->val_docs || x->val_frac > 0;
+	struct wn_shardout_opts so = {
+		.set = { .format = x->format, .dir = st->out_path, .prefix = x->prefix, .vocab = h->vocab_size,
+			 .seq_len = (uint32_t)x->seq_len, .pack = x->pack, .pad_id = (uint32_t)pad,
+			 .buffer_tokens = x->buffer_tokens, .shard_tokens = x->shard_tokens, .seed = x->seed },
+		.val_docs = x->val_docs, .val_frac = x->val_frac,
+	};
 	x->opened = 1;
+	if (wn_shardout_open(&x->out, &so, &x->mix, st->err, sizeof st->err) < 0)
+		return wn_stage_fail(st, "%s", st->err);
 	return 0;
+}
+
+/* Account for what the router did with the documents since the last call. */
+static void account(struct wn_stage *st, struct ctx *x, uint64_t written0, uint64_t dropped0)
+{
+	st->docs_out += x->out.written - written0;
+	for (uint64_t i = dropped0; i < x->out.dropped; i++)
+		wn_stage_reject(st, NULL, "mix-sampled-out");
 }
 
 /* One pass over every input. count_only: the mixing census (no accounting). */
@@ -207,7 +154,7 @@ static int pass(struct wn_stage *st, struct ctx *x, int count_only, struct wn_to
 		} else if (tr.h.vocab_size != hdr->vocab_size || strcmp(tr.h.tokenizer_hash, hdr->tokenizer_hash)) {
 			wn_stage_fail(st, "%s: tokenizer differs from the first input's", st->inputs[f]);
 		}
-		if (!count_only && !x->opened && open_sets(st, x, hdr) < 0) {
+		if (!count_only && !x->opened && open_out(st, x, hdr) < 0) {
 			wn_tokreader_release(&tr);
 			break;
 		}
@@ -235,7 +182,10 @@ static int pass(struct wn_stage *st, struct ctx *x, int count_only, struct wn_to
 			else {
 				if (!x->mixspec)
 					s->docs_in++, s->tokens_in += n;
-				route(st, x, d.tokens, n, s);
+				uint64_t w0 = x->out.written, d0 = x->out.dropped;
+				if (wn_shardout_add(&x->out, d.tokens, n, s, st->err, sizeof st->err) < 0)
+					wn_stage_fail(st, "%s", st->err);
+				account(st, x, w0, d0);
 			}
 		}
 		wn_tokreader_release(&tr);
@@ -266,11 +216,10 @@ static int run(struct wn_stage *st, struct ctx *x, int argc, char **argv)
 	}
 	if (pass(st, x, 0, &h) < 0)
 		return -1;
-	for (size_t i = 0; i < x->nres && !st->fatal; i++)
-		to_val(st, x, x->res[i].tok, x->res[i].n, x->res[i].src);
-	if (st->fatal || wn_shardset_finish(&x->train, st->err, sizeof st->err) < 0 ||
-	    (x->have_val && wn_shardset_finish(&x->val, st->err, sizeof st->err) < 0))
-		return st->fatal ? -1 : wn_stage_fail(st, "%s", st->err);
+	uint64_t w0 = x->out.written, d0 = x->out.dropped;
+	if (!x->opened || wn_shardout_finish(&x->out, st->err, sizeof st->err) < 0)
+		return wn_stage_fail(st, "%s", x->opened ? st->err : "no input");
+	account(st, x, w0, d0);
 	struct wn_manifest_input *in = x->in;
 	for (int i = 0; i < st->ninputs; i++) {
 		in[i].path = st->inputs[i];
@@ -283,7 +232,8 @@ static int run(struct wn_stage *st, struct ctx *x, int argc, char **argv)
 	struct wn_manifest_info mi = { .format = x->format, .mode = x->mode, .pack = x->pack, .seq_len = (uint32_t)x->seq_len,
 				       .seed = x->seed, .min_doc_tokens = x->min_doc, .vocab = h.vocab_size,
 				       .tokenizer_hash = h.tokenizer_hash, .eos_id = h.eos_id, .bos_id = h.bos_id,
-				       .pad_id = h.pad_id, .pad_used = x->pad, .train = &x->train, .val = x->have_val ? &x->val : NULL,
+				       .pad_id = h.pad_id, .pad_used = x->pad, .train = &x->out.train,
+				       .val = x->out.have_val ? &x->out.val : NULL,
 				       .mix = &x->mix, .docs_in = st->docs_in, .docs_rejected = st->docs_rejected,
 				       .docs_bad = st->docs_bad, .argc = argc, .argv = argv, .inputs = in,
 				       .ninputs = (size_t)st->ninputs };
@@ -317,18 +267,12 @@ int main(int argc, char **argv)
 		return wn_stage_warn(&st, "--val-docs and --val-fraction exclude each other"), WN_EXIT_USAGE;
 	if (!x.seq_len)
 		x.seq_len = !strcmp(x.mode, "midtrain") ? 32768 : 4096;
-	wn_rng_seed(&x.vrng, x.seed, 4);
 	wn_pack_mix_release(&x.mix);
 	wn_pack_mix_init(&x.mix, x.seed);
 	x.mix.target_tokens = x.mix_tokens;
 	if (x.mixspec && wn_pack_mix_parse(&x.mix, x.mixspec, st.err, sizeof st.err) < 0)
 		return wn_stage_warn(&st, "%s", st.err), WN_EXIT_USAGE;
-	x.res = wn_xcalloc(x.val_docs + 1, sizeof *x.res);
 	run(&st, &x, argc, argv);
-	if (st.fatal) {
-		wn_shardset_abort(&x.train);
-		wn_shardset_abort(&x.val);
-	}
 	for (int i = 0; x.hj && i < st.ninputs; i++)
 		if (x.hj[i]) {
 			char hex[65];
@@ -337,12 +281,7 @@ int main(int argc, char **argv)
 		}
 	free(x.hj);
 	free(x.in);
-	for (size_t i = 0; i < x.nres; i++)
-		free(x.res[i].tok);
-	free(x.res);
-	wn_shardset_release(&x.train);
-	if (x.have_val)
-		wn_shardset_release(&x.val);
+	wn_shardout_release(&x.out); /* removes unfinished temporary files */
 	wn_pack_mix_release(&x.mix);
 	return wn_stage_finish(&st);
 }
