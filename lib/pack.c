@@ -155,9 +155,10 @@ int wn_packer_add(struct wn_packer *p, const uint32_t *tok, size_t n)
 		return p->ntok >= p->o.buffer_tokens;
 	size_t L = p->o.seq_len;
 	if (p->ntok + n > p->tokcap) {
-		/* First allocation: the whole buffer at once. Untouched pages
-		 * cost nothing, and growing by doubling would copy it. */
-		size_t cap = p->tokcap ? p->tokcap : (size_t)p->o.buffer_tokens + p->o.seq_len;
+		/* First allocation: the whole buffer at once (up to 256M
+		 * tokens). Untouched pages cost nothing, and growing by doubling
+		 * would copy it. */
+		size_t cap = p->tokcap ? p->tokcap : (size_t)WN_MIN(p->o.buffer_tokens + p->o.seq_len, (uint64_t)1 << 28);
 		while (cap < p->ntok + n)
 			cap *= 2;
 		p->tok = wn_xrealloc(p->tok, cap * p->o.esize);
