@@ -24,12 +24,14 @@ run() {
     "taskset -c 0 $BIN/winnow-pack -o $out $* $WN_TMP/s.tok" >/dev/null 2>&1 || { echo NaN; return 1; }
   jq -r '.results[0].median' "$WN_TMP/hf.json"
 }
+cpu() { jq -r '.results[0] | .user + .system' "$WN_TMP/hf.json"; } # mean CPU seconds of the last run()
 row() { # row LABEL SECS NOTE
   local bytes; bytes=$(du -sb --exclude manifest.json "$out" | cut -f1)
+  local c; c=$(cpu)
   local mt; mt=$(awk -v n="$N" -v s="$2" 'BEGIN{printf "%.0f", n/s/1e6}')
   local dd; dd=$(median_secs 3 "dd if=/dev/zero of=$WN_TMP/dd bs=8M count=$((bytes / 8388608)) conv=fsync status=none; rm -f $WN_TMP/dd")
   local ddb=$(( (bytes / 8388608) * 8388608 ))
-  echo "| pack: $1 | $(rate "$bytes" "$2") MB/s ($mt M tokens/s) | dd+fsync: $(rate "$ddb" "$dd") MB/s | $(ratio "$(rate "$bytes" "$2")" "$(rate "$ddb" "$dd")") | $(awk -v b="$bytes" 'BEGIN{printf "%.0f", b/1e6}') MB out, $3 |"
+  echo "| pack: $1 | $(rate "$bytes" "$2") MB/s ($mt M tokens/s) | dd+fsync: $(rate "$ddb" "$dd") MB/s | $(ratio "$(rate "$bytes" "$2")" "$(rate "$ddb" "$dd")") | $(awk -v b="$bytes" 'BEGIN{printf "%.0f", b/1e6}') MB out; CPU $(printf %.2f "$c") s = $(rate "$bytes" "$c") MB per CPU-s; $3 |"
 }
 echo "# pack bench: $N tokens, $docs documents; load: $(cut -d' ' -f1-3 /proc/loadavg)" >&2
 s=$(run --format npy); row "npy bestfit seq 4096, ${N} tokens, 1 core" "$s" "fsync incl.; median of 3"
