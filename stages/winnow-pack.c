@@ -220,6 +220,10 @@ static int run(struct wn_stage *st, struct ctx *x, int argc, char **argv)
 	if (!x->opened || wn_shardout_finish(&x->out, st->err, sizeof st->err) < 0)
 		return wn_stage_fail(st, "%s", x->opened ? st->err : "no input");
 	account(st, x, w0, d0);
+	for (size_t i = 0; i < x->out.train.nent; i++)
+		st->bytes_out += x->out.train.ent[i].bytes;
+	for (size_t i = 0; i < x->out.val.nent; i++)
+		st->bytes_out += x->out.val.ent[i].bytes;
 	struct wn_manifest_input *in = x->in;
 	for (int i = 0; i < st->ninputs; i++) {
 		in[i].path = st->inputs[i];

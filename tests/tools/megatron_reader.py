@@ -47,7 +47,10 @@ class IndexedDataset:
         self.doc_idx = np.frombuffer(idx, dtype=np.int64, count=self.ndoc, offset=off)
         off += self.doc_idx.nbytes
         assert off == len(idx), f"index has {len(idx) - off} trailing bytes"
-        self.bin = np.memmap(prefix + ".bin", mode="r", order="C")
+        # numpy cannot map an empty file (a dataset of 0 documents)
+        import os
+        empty = os.path.getsize(prefix + ".bin") == 0
+        self.bin = np.zeros(0, np.uint8) if empty else np.memmap(prefix + ".bin", mode="r", order="C")
 
     def __len__(self):
         return self.nseq
