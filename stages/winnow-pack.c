@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 enum { O_FORMAT = 0x2000, O_PACK, O_MODE, O_SEQ, O_SHARD, O_BUF, O_SEED, O_VDOCS, O_VFRAC, O_MIN, O_MIX, O_MIXTOK, O_PREFIX };
 
@@ -36,6 +37,7 @@ struct ctx {
 	int64_t pad;
 	struct wn_manifest_input *in;
 	struct wn_hashjob **hj;
+	uint64_t *raw; /* raw bytes read per input */
 };
 
 static int num(const char *a, uint64_t *v)
@@ -190,6 +192,7 @@ static int pass(struct wn_stage *st, struct ctx *x, int count_only, struct wn_to
 		}
 		wn_tokreader_release(&tr);
 		st->done_raw += wn_reader_raw_pos(st->in);
+		x->raw[f] = wn_reader_raw_pos(st->in);
 		wn_reader_free(st->in);
 		st->in = NULL;
 	}
@@ -204,13 +207,18 @@ static int run(struct wn_stage *st, struct ctx *x, int argc, char **argv)
 	/* provenance hashes of the input files, on another core meanwhile */
 	x->in = wn_xcalloc((size_t)st->ninputs, sizeof *x->in);
 	x->hj = wn_xcalloc((size_t)st->ninputs, sizeof *x->hj);
-	for (int i = 0; i < st->ninputs; i++)
-		if (strcmp(st->inputs[i], "-"))
+	x->raw = wn_xcalloc((size_t)st->ninputs, sizeof *x->raw);
+	int all_regular = 1;
+	for (int i = 0; i < st->ninputs; i++) {
+		struct stat sb; /* a pipe (stdin, <(...)) must not be read twice */
+		if (strcmp(st->inputs[i], "-") && stat(st->inputs[i], &sb) == 0 && S_ISREG(sb.st_mode))
 			x->hj[i] = wn_hashjob_start(st->inputs[i]);
+		else
+			all_regular = 0;
+	}
 	if (x->mixspec) {
-		for (int i = 0; i < st->ninputs; i++)
-			if (!strcmp(st->inputs[i], "-"))
-				return wn_stage_fail(st, "--mix reads its inputs twice: give files, not stdin");
+		if (!all_regular)
+			return wn_stage_fail(st, "--mix reads its inputs twice: give regular files, not stdin or pipes");
 		if (pass(st, x, 1, &h) < 0 || wn_pack_mix_plan(&x->mix, st->err, sizeof st->err) < 0)
 			return st->fatal ? -1 : wn_stage_fail(st, "%s", st->err);
 	}
@@ -230,8 +238,8 @@ static int run(struct wn_stage *st, struct ctx *x, int argc, char **argv)
 		if (x->hj[i] && wn_hashjob_finish(x->hj[i], in[i].sha256, &in[i].bytes, st->err, sizeof st->err) < 0)
 			wn_stage_warn(st, "%s", st->err);
 		x->hj[i] = NULL;
-		if (!strcmp(st->inputs[i], "-"))
-			in[i].bytes = st->bytes_in;
+		if (!in[i].sha256[0])
+			in[i].bytes = x->raw[i]; /* stdin or a pipe: bytes read */
 	}
 	struct wn_manifest_info mi = { .format = x->format, .mode = x->mode, .pack = x->pack, .seq_len = (uint32_t)x->seq_len,
 				       .seed = x->seed, .min_doc_tokens = x->min_doc, .vocab = h.vocab_size,
@@ -285,6 +293,7 @@ int main(int argc, char **argv)
 		}
 	free(x.hj);
 	free(x.in);
+	free(x.raw);
 	wn_shardout_release(&x.out); /* removes unfinished temporary files */
 	wn_pack_mix_release(&x.mix);
 	return wn_stage_finish(&st);

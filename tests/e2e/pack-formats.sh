@@ -45,4 +45,14 @@ if "$BIN/winnow-pack" -o "$WN_TMP/i" --format llmc <"$WN_TMP/s16.tok" 2>/dev/nul
 else
   not_ok "stdin input"
 fi
+# a pipe given as a file name (/dev/stdin): read once (not hashed behind the
+# reader's back), same shards as from the regular file
+"$BIN/winnow-pack" -o "$WN_TMP/j1" --seq-len 300 "$WN_TMP/s16.tok" 2>/dev/null
+cat "$WN_TMP/s16.tok" | "$BIN/winnow-pack" -o "$WN_TMP/j2" --seq-len 300 /dev/stdin 2>/dev/null
+check_eq "pipe input: same shards as the file" "$(jq -c '[.files[].sha256]' "$WN_TMP/j2/manifest.json")" \
+  "$(jq -c '[.files[].sha256]' "$WN_TMP/j1/manifest.json")"
+check_eq "pipe input: provenance bytes read, no hash" "$(jq -c '.provenance.inputs[0] | [.bytes, .sha256]' "$WN_TMP/j2/manifest.json")" \
+  "[$(stat -c %s "$WN_TMP/s16.tok"),null]"
+check_eq "file input: provenance sha256 is sha256sum's" "$(jq -r '.provenance.inputs[0].sha256' "$WN_TMP/j1/manifest.json")" \
+  "$(sha256sum <"$WN_TMP/s16.tok" | cut -d' ' -f1)"
 wn_done
