@@ -1071,7 +1071,8 @@ static int verify_npy_pair(const char *dir, json_t *ft, json_t *fs, const json_t
 	unsigned et = !strcmp(dt, "<u2") ? 2 : !strcmp(dt, "<u4") ? 4 : 0;
 	unsigned es = !strcmp(ds, "<u2") ? 2 : !strcmp(ds, "<u4") ? 4 : 0;
 	uint64_t rows = (uint64_t)json_integer_value(json_object_get(ft, "rows"));
-	if (!et || !es || ct != L || c2 != L || rt != rows || r2 != rows) {
+	if (!et || !es || L == 0 || ct != L || c2 != L || rt != rows || r2 != rows || rows > mt.n / L / et ||
+	    rows > ms.n / L / es) { /* (the last two also keep rows * L * size from overflowing) */
 		VFAIL("'%s': header (%s, %llu x %llu) does not match the manifest", nt, dt, (unsigned long long)rt,
 		      (unsigned long long)ct);
 		goto out;
@@ -1165,7 +1166,9 @@ static int verify_megatron(const char *dir, json_t *fb, json_t *fi, const json_t
 	}
 	unsigned es = mi.p[17] == 8 ? 2 : mi.p[17] == 4 ? 4 : 0;
 	uint64_t ns = wn_get_le64(mi.p + 18), nd = wn_get_le64(mi.p + 26);
-	if (!es || nd != ns + 1 || mi.n != MEGA_HDR + ns * 4 + ns * 8 + nd * 8) {
+	/* ns bounded first: with ns = 3 + 2^62 the size formula wraps to a
+	 * plausible value */
+	if (!es || ns > mi.n / 20 || nd != ns + 1 || mi.n != MEGA_HDR + ns * 4 + ns * 8 + nd * 8) {
 		VFAIL("'%s': dtype code %u, %llu sequences, %llu document entries do not match its size", ni, mi.p[17],
 		      (unsigned long long)ns, (unsigned long long)nd);
 		goto out;

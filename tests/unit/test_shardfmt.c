@@ -95,6 +95,26 @@ TEST(megatron_layout_bytes)
 	CHECK_EQ_STR(s.ent[0].sha256, hex);
 	put_manifest(&s, WN_FMT_MEGATRON, 1000, 0);
 	CHECK_EQ_INT(wn_shards_verify(dir, stdout, err, sizeof err), 0);
+	/* a hostile index whose hash is recorded: sequence count 3 + 2^62 makes
+	 * the size formula wrap to exactly the file size; verify must say no,
+	 * not read past the file */
+	wn_put_le64(idx + 18, 3 + (1ull << 62));
+	wn_put_le64(idx + 26, 4 + (1ull << 62));
+	char p[512];
+	snprintf(p, sizeof p, "%s/p.idx", dir);
+	FILE *f = fopen(p, "wb");
+	fwrite(idx, 1, ni, f);
+	fclose(f);
+	wn_sha256_hex(idx, ni, hex);
+	snprintf(p, sizeof p, "%s/manifest.json", dir);
+	json_error_t je;
+	json_t *m = json_load_file(p, 0, &je);
+	json_object_set_new(json_array_get(json_object_get(m, "files"), 1), "sha256", json_string(hex));
+	json_dump_file(m, p, 0);
+	json_decref(m);
+	FILE *devnull = fopen("/dev/null", "w");
+	CHECK_EQ_INT(wn_shards_verify(dir, devnull, err, sizeof err), 1);
+	fclose(devnull);
 	wn_shardset_release(&s);
 	free(bin);
 	free(idx);
