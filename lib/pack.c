@@ -486,7 +486,10 @@ void wn_pack_mix_release(struct wn_pack_mix *m)
 		free(m->ent[i].key);
 	free(m->ent);
 	for (size_t i = 0; i < m->srccap; i++)
-		free(m->src[i].name);
+		if (m->src[i]) {
+			free(m->src[i]->name);
+			free(m->src[i]);
+		}
 	free(m->src);
 	memset(m, 0, sizeof *m);
 }
@@ -555,6 +558,8 @@ static int mix_match(const struct wn_pack_mix *m, const char *name)
 	return best >= 0 ? best : star;
 }
 
+static struct wn_pack_source *source_lookup(struct wn_pack_mix *m, const char *name, size_t len);
+
 static uint64_t name_hash(const char *s, size_t n)
 {
 	return wn_hash64(s, n, 0x5eed);
@@ -562,14 +567,27 @@ static uint64_t name_hash(const char *s, size_t n)
 
 struct wn_pack_source *wn_pack_source_get(struct wn_pack_mix *m, const char *name, size_t len)
 {
+	/* inputs come grouped by source: the last one is usually it */
+	if (m->last && m->lastlen == len && !memcmp(m->last->name, name, len))
+		return m->last;
+	struct wn_pack_source *s = source_lookup(m, name, len);
+	m->last = s;
+	m->lastlen = len;
+	return s;
+}
+
+static struct wn_pack_source *source_lookup(struct wn_pack_mix *m, const char *name, size_t len)
+{
+	/* The table holds pointers: sources never move, so callers may keep
+	 * them (the validation reservoir does) while the table grows. */
 	if (2 * (m->nsrc + 1) > m->srccap) {
 		size_t cap = m->srccap ? m->srccap * 2 : 64;
-		struct wn_pack_source *t = wn_xcalloc(cap, sizeof *t);
+		struct wn_pack_source **t = wn_xcalloc(cap, sizeof *t);
 		for (size_t i = 0; i < m->srccap; i++) {
-			if (!m->src[i].name)
+			if (!m->src[i])
 				continue;
-			size_t j = (size_t)name_hash(m->src[i].name, strlen(m->src[i].name)) & (cap - 1);
-			while (t[j].name)
+			size_t j = (size_t)name_hash(m->src[i]->name, strlen(m->src[i]->name)) & (cap - 1);
+			while (t[j])
 				j = (j + 1) & (cap - 1);
 			t[j] = m->src[i];
 		}
@@ -578,12 +596,12 @@ struct wn_pack_source *wn_pack_source_get(struct wn_pack_mix *m, const char *nam
 		m->srccap = cap;
 	}
 	size_t j = (size_t)name_hash(name, len) & (m->srccap - 1);
-	while (m->src[j].name) {
-		if (strlen(m->src[j].name) == len && !memcmp(m->src[j].name, name, len))
-			return &m->src[j];
+	while (m->src[j]) {
+		if (strlen(m->src[j]->name) == len && !memcmp(m->src[j]->name, name, len))
+			return m->src[j];
 		j = (j + 1) & (m->srccap - 1);
 	}
-	struct wn_pack_source *s = &m->src[j];
+	struct wn_pack_source *s = m->src[j] = wn_xcalloc(1, sizeof *s);
 	s->name = wn_xstrndup(name, len);
 	s->mixidx = m->nent ? mix_match(m, s->name) : -1;
 	m->nsrc++;
@@ -600,8 +618,8 @@ struct wn_pack_source **wn_pack_sources_sorted(const struct wn_pack_mix *m, size
 	struct wn_pack_source **v = wn_xmalloc((m->nsrc + 1) * sizeof *v);
 	size_t k = 0;
 	for (size_t i = 0; i < m->srccap; i++)
-		if (m->src[i].name)
-			v[k++] = &m->src[i];
+		if (m->src[i])
+			v[k++] = m->src[i];
 	qsort(v, k, sizeof *v, cmp_src);
 	*n = k;
 	return v;
@@ -610,8 +628,8 @@ struct wn_pack_source **wn_pack_sources_sorted(const struct wn_pack_mix *m, size
 int wn_pack_mix_plan(struct wn_pack_mix *m, char *err, size_t errlen)
 {
 	for (size_t i = 0; i < m->srccap; i++) {
-		struct wn_pack_source *s = &m->src[i];
-		if (s->name && s->mixidx >= 0) {
+		struct wn_pack_source *s = m->src[i];
+		if (s && s->mixidx >= 0) {
 			m->ent[s->mixidx].tokens_in += s->tokens_in;
 			m->ent[s->mixidx].docs_in += s->docs_in;
 		}

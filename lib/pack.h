@@ -146,8 +146,10 @@ struct wn_pack_mix {
 	size_t nent;
 	double total_weight;
 	uint64_t target_tokens; /* 0 = the eligible input tokens */
-	struct wn_pack_source *src; /* open-addressing table */
+	struct wn_pack_source **src; /* open-addressing table of owned, stable entries */
 	size_t srccap, nsrc;
+	struct wn_pack_source *last; /* the last lookup */
+	size_t lastlen;
 	struct wn_rng rng;
 };
 
@@ -155,7 +157,8 @@ void wn_pack_mix_init(struct wn_pack_mix *m, uint64_t seed);
 void wn_pack_mix_release(struct wn_pack_mix *m);
 /* Parse "source=weight,source=weight" (weights >= 0, at least one > 0). */
 int wn_pack_mix_parse(struct wn_pack_mix *m, const char *spec, char *err, size_t errlen);
-/* The source record for a tag (created on first sight). */
+/* The source record for a tag (created on first sight). The pointer stays
+ * valid until wn_pack_mix_release. */
 struct wn_pack_source *wn_pack_source_get(struct wn_pack_mix *m, const char *name, size_t len);
 /* Sources in a stable order (sorted by name) for reports; caller frees. */
 struct wn_pack_source **wn_pack_sources_sorted(const struct wn_pack_mix *m, size_t *n);

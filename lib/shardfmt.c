@@ -312,9 +312,33 @@ struct wn_hashjob {
 	char err[256];
 };
 
+/* Hash through a read-only mapping: the input is in the page cache (the
+ * packer reads it at the same time), and mapping it costs page-table
+ * entries where read() would copy every byte a second time (perf: the copy
+ * was 15% of winnow-pack's CPU time). Falls back to reading. */
 static void *hash_thread(void *arg)
 {
 	struct wn_hashjob *j = arg;
+	int fd = open(j->path, O_RDONLY | O_CLOEXEC);
+	struct stat sb;
+	if (fd >= 0 && fstat(fd, &sb) == 0 && S_ISREG(sb.st_mode) && sb.st_size > 0) {
+		size_t n = (size_t)sb.st_size;
+		void *p = mmap(NULL, n, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0);
+		if (p != MAP_FAILED) {
+			madvise(p, n, MADV_SEQUENTIAL);
+			struct wn_sha256 h;
+			wn_sha256_init(&h);
+			wn_sha256_update(&h, p, n);
+			wn_sha256_final(&h, j->hex);
+			munmap(p, n);
+			close(fd);
+			j->size = n;
+			j->rc = 0;
+			return NULL;
+		}
+	}
+	if (fd >= 0)
+		close(fd);
 	j->rc = wn_sha256_file(j->path, j->hex, &j->size, j->err, sizeof j->err);
 	return NULL;
 }

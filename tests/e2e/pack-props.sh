@@ -77,6 +77,22 @@ check_eq "stats: in = out + rejected + bad" "$(jq -c '[.docs_in, .docs_out, .doc
   '[4,1,2,1,{"too-short":1,"empty":1}]'
 check "bad input: manifest written and verifies" "$P" --verify "$WN_TMP/bad"
 
+# --- many sources (the source table grows while the validation reservoir
+# holds pointers into it) ------------------------------------------------------
+$PYTHON -c "
+import sys; sys.path.insert(0, '$TOOLS')
+from pack_stream import header_bytes, doc_bytes, trailer_bytes
+docs = [[(i * 7 + j) % 250 for j in range(1 + i % 40)] + [256] for i in range(3000)]
+b = header_bytes(257, eos=256) + b''.join(doc_bytes(d, 'src%d' % (i % 700), 'd%d' % i) for i, d in enumerate(docs))
+open('$WN_TMP/many.tok', 'wb').write(b + trailer_bytes(len(docs), sum(map(len, docs))))
+"
+"$P" -o "$WN_TMP/many" --seq-len 64 --val-docs 100 "$WN_TMP/many.tok" 2>/dev/null
+check_eq "700 sources + reservoir: exit 0" $? 0
+check_eq "700 sources + reservoir: per-source counts add up" \
+  "$(jq '[.sources[] | .documents_out + .documents_val] | add' "$WN_TMP/many/manifest.json")" 3000
+$PYTHON "$TOOLS/pack_check.py" "$WN_TMP/many" "$WN_TMP/many.tok" >"$WN_TMP/manychk"
+check "700 sources + reservoir: read back" test "$(grep -c '^not ok' "$WN_TMP/manychk")" = 0
+
 # --- midtrain mixing: upsample one source, sample another down ----------------
 "$P" -o "$WN_TMP/m" --mode midtrain --seq-len 2048 --min-doc-tokens 200 \
   --mix "brown-corpus=1,debian-*=1,commoncrawl-2019-30-cc-licensed=1,enwiki-2016-wikitext=1" "$WN_TMP/s.tok" 2>"$WN_TMP/merr"

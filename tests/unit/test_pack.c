@@ -381,6 +381,10 @@ TEST(mix_plan_and_repeats)
 	}
 	CHECK_EQ_INT(wn_pack_source_get(&m, "s777", 4)->docs_in, 777);
 	CHECK_EQ_INT(m.nsrc, 1004);
+	/* entries do not move when the table grows (callers keep pointers) */
+	CHECK(wn_pack_source_get(&m, "wiki", 4) == w);
+	CHECK_EQ_STR(w->name, "wiki");
+	CHECK_EQ_INT(w->tokens_in, 10000);
 	wn_pack_mix_release(&m);
 }
 
