@@ -515,8 +515,20 @@ struct wn_writer *wn_writer_open_codec(const char *path, const char *codec, char
 		w->codec = C_GZIP;
 	else if (codec && !strcmp(codec, "zstd"))
 		w->codec = C_ZSTD;
+	struct stat sb;
 	if (!path || !strcmp(path, "-")) {
 		w->fd = 1;
+	} else if (stat(path, &sb) == 0 && !S_ISREG(sb.st_mode)) {
+		/* A device or FIFO (-o /dev/null, a named pipe): write to it
+		 * directly. A temporary name renamed over it would replace the
+		 * device with a regular file. */
+		w->fd = open(path, O_WRONLY | O_CLOEXEC);
+		if (w->fd < 0) {
+			wn_err(err, errlen, "cannot open '%s': %s", path, strerror(errno));
+			free(w);
+			return NULL;
+		}
+		w->path = wn_xstrdup(path);
 	} else {
 		w->path = wn_xstrdup(path);
 		size_t n = strlen(path) + 32;
@@ -650,7 +662,9 @@ int wn_writer_commit(struct wn_writer *w, char *err, size_t errlen)
 		rc = wcompress(w, "", 0, 1);
 	if (!w->failed && rc == 0)
 		rc = wflush_raw(w);
-	if (w->path) {
+	if (w->path && !w->tmp) { /* device or FIFO: nothing to sync or rename */
+		close(w->fd);
+	} else if (w->path) {
 		if (!w->failed && fsync(w->fd) < 0)
 			rc = wfail(w, "fsync", errno);
 		if (close(w->fd) < 0 && !w->failed)
@@ -674,7 +688,8 @@ void wn_writer_abort(struct wn_writer *w)
 		return;
 	if (w->path) {
 		close(w->fd);
-		unlink(w->tmp);
+		if (w->tmp)
+			unlink(w->tmp);
 	}
 	wfree(w);
 }
