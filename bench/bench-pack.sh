@@ -19,9 +19,10 @@ docs=$($PYTHON -c "import sys; sys.path.insert(0, '$WN_ROOT/tests/tools')
 import struct; d = open('$WN_TMP/s.tok', 'rb').read()[-16:]; print(struct.unpack('<QQ', d)[0])")
 out=$WN_TMP/out
 # run NAME ARGS...: median seconds of 3 runs (output removed before each)
+PIN=${PIN-taskset -c 0}
 run() {
   hyperfine --style none --runs 3 --prepare "rm -rf $out" --export-json "$WN_TMP/hf.json" \
-    "taskset -c 0 $BIN/winnow-pack -o $out $* $WN_TMP/s.tok" >/dev/null 2>&1 || { echo NaN; return 1; }
+    "$PIN $BIN/winnow-pack -o $out $* $WN_TMP/s.tok" >/dev/null 2>&1 || { echo NaN; return 1; }
   jq -r '.results[0].median' "$WN_TMP/hf.json"
 }
 cpu() { jq -r '.results[0] | .user + .system' "$WN_TMP/hf.json"; } # mean CPU seconds of the last run()
@@ -40,6 +41,6 @@ s=$(run --format npy --pack concat); row "npy concat seq 4096, 1 core" "$s" "fsy
 fill_c=$(jq -r '.counts.train.fill_rate' "$out/manifest.json"); cut_c=$(jq -r '.counts.train.documents_cut' "$out/manifest.json")
 s=$(run --format megatron); row "megatron, 1 core" "$s" "fsync incl.; median of 3"
 s=$(run --format llmc); row "llmc, 1 core" "$s" "fsync incl.; median of 3"
-longer=$(jq -r '.counts.train.documents_cut' "$out/manifest.json")
+PIN=; s=$(run --format npy); row "npy bestfit seq 4096, not pinned (2 cores)" "$s" "helper threads (AIO, input hash) on the other core; median of 3"
 echo "| pack: bestfit vs concat, seq 4096 | fill $(printf %.5f "$fill_b"), $cut_b of $docs docs cut | concat: fill $(printf %.5f "$fill_c"), $cut_c docs cut | $(ratio "$cut_c" "$cut_b")x fewer cuts | bestfit cuts only documents > seq_len |"
 rm -rf "$out"
