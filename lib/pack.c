@@ -76,13 +76,33 @@ double wn_rng_unit(struct wn_rng *r)
 
 /* ---- token helpers -------------------------------------------------------- */
 
+/* The two per-token loops of the stage: built vectorised (GCC's -O2 cost
+ * model leaves them scalar) and, on x86-64, also for AVX2, picked at load
+ * time. perf: 14% of the CPU time scalar. */
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && !defined(__SANITIZE_ADDRESS__)
+#define WN_VECTOR_LOOP __attribute__((target_clones("avx2", "default"), optimize("tree-vectorize")))
+#else
+#define WN_VECTOR_LOOP
+#endif
+
+WN_VECTOR_LOOP static uint32_t max_token(const uint32_t *tok, size_t n)
+{
+	uint32_t mx = 0;
+	for (size_t i = 0; i < n; i++)
+		mx = tok[i] > mx ? tok[i] : mx;
+	return mx;
+}
+
+WN_VECTOR_LOOP static void narrow16(uint16_t *d, const uint32_t *src, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		d[i] = (uint16_t)src[i];
+}
+
 size_t wn_pack_check_tokens(const uint32_t *tok, size_t n, uint32_t vocab)
 {
-	/* Branch-free OR-reduction first (vectorises); locate only on failure. */
-	uint32_t bad = 0;
-	for (size_t i = 0; i < n; i++)
-		bad |= tok[i] >= vocab;
-	if (!bad)
+	/* Max-reduction first (vectorises); locate only on failure. */
+	if (n == 0 || max_token(tok, n) < vocab)
 		return n;
 	for (size_t i = 0; i < n; i++)
 		if (tok[i] >= vocab)
@@ -101,9 +121,7 @@ void wn_pack_narrow(void *dst, unsigned esize, const uint32_t *src, size_t n)
 		memcpy(dst, src, n * 4);
 		return;
 	}
-	uint16_t *d = dst;
-	for (size_t i = 0; i < n; i++)
-		d[i] = (uint16_t)src[i];
+	narrow16(dst, src, n);
 }
 
 /* ---- packer --------------------------------------------------------------- */

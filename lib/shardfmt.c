@@ -626,22 +626,28 @@ static int mega_finish(struct wn_shardset *s, char *err, size_t errlen)
 	wn_put_le64(h + 18, s->nlens);
 	wn_put_le64(h + 26, s->nlens + 1);
 	int rc = sf_write(f, h, MEGA_HDR, err, errlen);
-	for (size_t i = 0; rc == 0 && i < s->nlens; i++) {
-		unsigned char b[4];
-		wn_put_le32(b, (uint32_t)s->lens[i]);
-		rc = sf_write(f, b, 4, err, errlen);
-	}
+	/* the three arrays, in blocks of up to 64K entries */
 	uint64_t ptr = 0;
-	for (size_t i = 0; rc == 0 && i < s->nlens; i++) {
-		unsigned char b[8];
-		wn_put_le64(b, ptr);
-		ptr += (uint64_t)(uint32_t)s->lens[i] * s->esize;
-		rc = sf_write(f, b, 8, err, errlen);
-	}
-	for (size_t i = 0; rc == 0 && i <= s->nlens; i++) {
-		unsigned char b[8];
-		wn_put_le64(b, i);
-		rc = sf_write(f, b, 8, err, errlen);
+	for (int part = 0; part < 3 && rc == 0; part++) {
+		size_t n = part == 2 ? s->nlens + 1 : s->nlens, w = part == 0 ? 4 : 8;
+		for (size_t i = 0; i < n && rc == 0;) {
+			size_t k = WN_MIN(n - i, (size_t)65536);
+			unsigned char *b = sf_reserve(f, k * w, err, errlen);
+			if (!b) {
+				rc = -1;
+				break;
+			}
+			for (size_t j = 0; j < k; j++, i++) {
+				if (part == 0) {
+					wn_put_le32(b + 4 * j, (uint32_t)s->lens[i]);
+				} else if (part == 1) {
+					wn_put_le64(b + 8 * j, ptr);
+					ptr += (uint64_t)(uint32_t)s->lens[i] * s->esize;
+				} else {
+					wn_put_le64(b + 8 * j, i);
+				}
+			}
+		}
 	}
 	if (rc < 0) {
 		sf_abort(f);
