@@ -433,6 +433,17 @@ size_t wn_packer_row(const struct wn_packer *p, size_t i, void *tok, void *seg)
 	size_t r = p->order[i], L = p->o.seq_len, es = p->o.esize, pos = 0;
 	unsigned char *t = tok;
 	uint32_t ord = 0;
+	/* Rows are read in shuffled order and best-fit rows gather pieces from
+	 * all over the buffer: start fetching the next row's pieces now, so
+	 * their cache and TLB misses overlap this row's copying. */
+	if (i + 1 < p->nrows) {
+		size_t nr = p->order[i + 1];
+		for (size_t k = p->rowstart[nr]; k < p->rowstart[nr + 1]; k++) {
+			const unsigned char *src = p->tok + p->piece[k].off * es;
+			__builtin_prefetch(src);
+			__builtin_prefetch(src + 64);
+		}
+	}
 	for (size_t k = p->rowstart[r]; k < p->rowstart[r + 1]; k++) {
 		const struct wn_pack_piece *pc = &p->piece[k];
 		memcpy(t + pos * es, p->tok + pc->off * es, (size_t)pc->len * es);
