@@ -2,7 +2,7 @@
 #include "http.h"
 
 #include <ctype.h>
-#include <dlfcn.h>
+#include <brotli/decode.h>
 #include <errno.h>
 #include <iconv.h>
 #include <stdlib.h>
@@ -258,61 +258,30 @@ static int inflate_into(const char *p, size_t n, int wbits, size_t max_out, stru
 }
 
 /* Brotli (Content-Encoding: br, common in browser-made WARCs) through
- * libbrotlidec loaded at run time: the build does not link it, and a
- * machine without it rejects such bodies as `content-encoding`. The three
- * functions and their result codes are brotli's stable C API. */
-typedef void *(*br_create_fn)(void *, void *, void *);
-typedef int (*br_stream_fn)(void *, size_t *, const uint8_t **, size_t *, uint8_t **, size_t *);
-typedef void (*br_destroy_fn)(void *);
-static struct {
-	int tried;
-	br_create_fn create;
-	br_stream_fn stream;
-	br_destroy_fn destroy;
-} brotli;
-
-static int brotli_load(void)
-{
-	if (!brotli.tried) {
-		brotli.tried = 1;
-		void *h = dlopen("libbrotlidec.so.1", RTLD_NOW | RTLD_LOCAL);
-		if (h) {
-			*(void **)&brotli.create = dlsym(h, "BrotliDecoderCreateInstance");
-			*(void **)&brotli.stream = dlsym(h, "BrotliDecoderDecompressStream");
-			*(void **)&brotli.destroy = dlsym(h, "BrotliDecoderDestroyInstance");
-			if (!brotli.create || !brotli.stream || !brotli.destroy)
-				brotli.create = NULL;
-		}
-	}
-	return brotli.create != NULL;
-}
-
+ * Debian's libbrotlidec. */
 /* Same contract as inflate_into: 1 clean, 0 cut short after output, -1 nothing. */
 static int unbrotli_into(const char *p, size_t n, size_t max_out, struct wn_buf *out)
 {
-	enum { BR_ERROR = 0, BR_SUCCESS = 1, BR_MORE_INPUT = 2, BR_MORE_OUTPUT = 3 };
-	if (!brotli_load())
-		return -1;
-	void *st = brotli.create(NULL, NULL, NULL);
+	BrotliDecoderState *st = BrotliDecoderCreateInstance(NULL, NULL, NULL);
 	if (!st)
 		return -1;
 	wn_buf_reset(out);
 	const uint8_t *in = (const uint8_t *)p;
 	size_t inleft = n;
-	int r;
+	BrotliDecoderResult r;
 	do {
 		wn_buf_grow(out, n * 4 + 4096 < (1u << 20) ? n * 4 + 4096 : (1u << 20));
 		uint8_t *o = (uint8_t *)out->data + out->len;
 		size_t oleft = out->cap - out->len - 1, o0 = oleft;
-		r = brotli.stream(st, &inleft, &in, &oleft, &o, NULL);
+		r = BrotliDecoderDecompressStream(st, &inleft, &in, &oleft, &o, NULL);
 		wn_buf_setlen(out, out->len + (o0 - oleft));
-	} while (r == BR_MORE_OUTPUT && out->len < max_out);
-	brotli.destroy(st);
+	} while (r == BROTLI_DECODER_RESULT_NEEDS_MORE_OUTPUT && out->len < max_out);
+	BrotliDecoderDestroyInstance(st);
 	if (out->len > max_out)
 		wn_buf_setlen(out, max_out);
-	if (r == BR_SUCCESS)
+	if (r == BROTLI_DECODER_RESULT_SUCCESS)
 		return 1;
-	return out->len && r != BR_ERROR ? 0 : (out->len ? 0 : -1);
+	return out->len ? 0 : -1;
 }
 
 /* Plain text or markup rather than compressed bytes? Looks at the start. */

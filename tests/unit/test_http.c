@@ -3,7 +3,7 @@
  * decisions and conversion to UTF-8. */
 #include "tap.h"
 
-#include <dlfcn.h>
+#include <brotli/encode.h>
 #include <zlib.h>
 
 #include "http.h"
@@ -151,24 +151,13 @@ TEST(content_encodings)
 	wn_buf_release(&resp);
 }
 
-/* Content-Encoding: br, when libbrotlidec is on the machine (the encoder
- * to make the sample is loaded the same way). */
+/* Content-Encoding: br, the sample made with libbrotlienc. */
 TEST(brotli)
 {
-	void *enc = dlopen("libbrotlienc.so.1", RTLD_NOW);
-	if (!enc || !dlopen("libbrotlidec.so.1", RTLD_NOW)) {
-		printf("# libbrotli not installed -- skipping\n");
-		return;
-	}
-	int (*compress)(int, int, int, size_t, const uint8_t *, size_t *, uint8_t *);
-	*(void **)&compress = dlsym(enc, "BrotliEncoderCompress");
-	CHECK(compress != NULL);
-	if (!compress)
-		return;
 	const char *page = "<html><body>a page compressed with brotli, brotli, brotli</body></html>";
 	uint8_t z[512];
 	size_t zn = sizeof z;
-	CHECK(compress(5, 22, 0, strlen(page), (const uint8_t *)page, &zn, z) == 1);
+	CHECK(BrotliEncoderCompress(5, 22, BROTLI_MODE_GENERIC, strlen(page), (const uint8_t *)page, &zn, z) == BROTLI_TRUE);
 	struct wn_buf resp = WN_BUF_INIT;
 	wn_buf_adds(&resp, "HTTP/1.1 200 OK\r\nContent-Encoding: br\r\n\r\n");
 	wn_buf_add(&resp, z, zn);
