@@ -17,6 +17,7 @@
 #include "shardfmt.h"
 
 #include <aio.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <jansson.h>
@@ -790,14 +791,63 @@ int wn_shardout_add(struct wn_shardout *o, const uint32_t *tok, size_t n, struct
 	return 0;
 }
 
-int wn_shardout_finish(struct wn_shardout *o, char *err, size_t errlen)
+/* Is `name` a shard file name of any format (with this prefix)? */
+static int shard_name(const char *name, const char *prefix)
+{
+	size_t n = strlen(name), pl = strlen(prefix);
+	const char *p = name;
+	if (!strncmp(p, "val_", 4))
+		p += 4;
+	const char *q = !strncmp(p, "tokens.", 7) ? p + 7 : !strncmp(p, "segments.", 9) ? p + 9 : NULL;
+	if (q && strlen(q) == 9 && strspn(q, "0123456789") == 5 && !strcmp(q + 5, ".npy"))
+		return 1;
+	if (strncmp(name, prefix, pl))
+		return 0;
+	p = name + pl;
+	if (!strcmp(p, ".bin") || !strcmp(p, ".idx") || !strcmp(p, "_val.bin") || !strcmp(p, "_val.idx"))
+		return 1;
+	q = !strncmp(p, "_train_", 7) ? p + 7 : !strncmp(p, "_val_", 5) ? p + 5 : NULL;
+	return q && strlen(q) == 10 && strspn(q, "0123456789") == 6 && !strcmp(q + 6, ".bin") && n > pl;
+}
+
+static int written_here(const struct wn_shardout *o, const char *name)
+{
+	const struct wn_shardset *sets[2] = { &o->train, o->have_val ? &o->val : NULL };
+	for (int k = 0; k < 2; k++)
+		for (size_t i = 0; sets[k] && i < sets[k]->nent; i++)
+			if (!strcmp(sets[k]->ent[i].name, name))
+				return 1;
+	return 0;
+}
+
+static void remove_stale(const struct wn_shardout *o, FILE *log)
+{
+	const char *dir = o->train.o.dir, *prefix = o->train.o.prefix ? o->train.o.prefix : "winnow";
+	DIR *d = opendir(dir);
+	if (!d)
+		return;
+	struct dirent *e;
+	while ((e = readdir(d)))
+		if (shard_name(e->d_name, prefix) && !written_here(o, e->d_name)) {
+			char *p = path_join(dir, e->d_name);
+			if (unlink(p) == 0 && log)
+				fprintf(log, "winnow-pack: removed '%s', a shard of an earlier run\n", p);
+			free(p);
+		}
+	closedir(d);
+}
+
+int wn_shardout_finish(struct wn_shardout *o, FILE *log, char *err, size_t errlen)
 {
 	for (size_t i = 0; i < o->nres; i++)
 		if (to_val(o, o->res[i].tok, o->res[i].n, o->res[i].src, err, errlen) < 0)
 			return -1;
 	if (wn_shardset_finish(&o->train, err, errlen) < 0)
 		return -1;
-	return o->have_val ? wn_shardset_finish(&o->val, err, errlen) : 0;
+	if (o->have_val && wn_shardset_finish(&o->val, err, errlen) < 0)
+		return -1;
+	remove_stale(o, log);
+	return 0;
 }
 
 void wn_shardout_release(struct wn_shardout *o)

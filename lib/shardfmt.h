@@ -128,8 +128,11 @@ int wn_shardout_open(struct wn_shardout *o, const struct wn_shardout_opts *opts,
  * repeated as the mix says. Returns 0 or -1 (I/O error). */
 int wn_shardout_add(struct wn_shardout *o, const uint32_t *tok, size_t n, struct wn_pack_source *s, char *err,
 		    size_t errlen);
-/* Write the validation reservoir, finish both sets. */
-int wn_shardout_finish(struct wn_shardout *o, char *err, size_t errlen);
+/* Write the validation reservoir, finish both sets, then remove shard files
+ * of an earlier run in the directory (names of any of our formats with this
+ * prefix that this run did not write), so that a trainer globbing the
+ * directory sees only this run; each removal is reported on `log`. */
+int wn_shardout_finish(struct wn_shardout *o, FILE *log, char *err, size_t errlen);
 void wn_shardout_release(struct wn_shardout *o); /* aborts unfinished files */
 
 /* ---- manifest ------------------------------------------------------------ */

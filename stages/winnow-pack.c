@@ -225,7 +225,7 @@ static int run(struct wn_stage *st, struct ctx *x, int argc, char **argv)
 	if (pass(st, x, 0, &h) < 0)
 		return -1;
 	uint64_t w0 = x->out.written, d0 = x->out.dropped;
-	if (!x->opened || wn_shardout_finish(&x->out, st->err, sizeof st->err) < 0)
+	if (!x->opened || wn_shardout_finish(&x->out, stderr, st->err, sizeof st->err) < 0)
 		return wn_stage_fail(st, "%s", x->opened ? st->err : "no input");
 	account(st, x, w0, d0);
 	for (size_t i = 0; i < x->out.train.nent; i++)

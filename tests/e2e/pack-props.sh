@@ -58,6 +58,15 @@ printf 'not a token stream' | "$P" -o "$WN_TMP/n" 2>/dev/null; check_eq "garbage
 "$P" --seq-len 0 -o "$WN_TMP/n" "$WN_TMP/s.tok" 2>/dev/null; check_eq "usage error -> exit 2" $? 2
 "$P" --format parquet -o "$WN_TMP/n" "$WN_TMP/s.tok" 2>/dev/null; check_eq "unknown format -> exit 2" $? 2
 
+# --- a rerun into the same directory leaves only its own shards -------------
+"$P" -o "$WN_TMP/re" --seq-len 100 --shard-tokens 20000 --val-fraction 0.1 "$WN_TMP/s.tok" 2>/dev/null
+"$P" -o "$WN_TMP/re" --format llmc "$WN_TMP/s.tok" 2>/dev/null
+"$P" -o "$WN_TMP/re" --seq-len 100 --shard-tokens 200000 "$WN_TMP/s.tok" 2>"$WN_TMP/reerr"
+check_eq "rerun: only this run's shards remain" "$(ls "$WN_TMP/re" | grep -v manifest.json | sort | tr '\n' ' ')" \
+  "$(jq -r '.files[].name' "$WN_TMP/re/manifest.json" | sort | tr '\n' ' ')"
+check "rerun: removals reported" grep -q "a shard of an earlier run" "$WN_TMP/reerr"
+check "rerun: verify" "$P" --verify "$WN_TMP/re"
+
 # --- bad documents (id >= vocab) are counted, reported and skipped ------------
 $PYTHON - "$WN_TMP/bad.tok" <<'EOF'
 import sys
