@@ -29,6 +29,7 @@ run() { # run NAME DIR ARGS... : pack, verify, read back
 # short last shards are all exercised
 run "npy bestfit u16" "$WN_TMP/a" --seq-len 512 --buffer-tokens 300000 --shard-tokens 200000 "$WN_TMP/s16.tok"
 run "npy concat u16" "$WN_TMP/b" --pack concat --seq-len 1000 --buffer-tokens 123457 --shard-tokens 500000 "$WN_TMP/s16.tok"
+run "npy concat + val" "$WN_TMP/b2" --pack concat --seq-len 700 --val-docs 30 "$WN_TMP/s16.tok"
 run "npy bestfit u32 + val" "$WN_TMP/c" --seq-len 2048 --val-fraction 0.05 --seed 7 "$WN_TMP/s32.tok"
 run "npy midtrain" "$WN_TMP/d" --mode midtrain --buffer-tokens 1M "$WN_TMP/s16.tok"
 run "megatron u16" "$WN_TMP/e" --format megatron "$WN_TMP/s16.tok"

@@ -131,5 +131,15 @@ ok = ok and m["sources"]["tinyshakespeare"]["tokens_out"] == 0
 ok = ok and m["mode"] == "midtrain" and m["seq_len"] == 2048
 sys.exit(0 if ok else 1)
 EOF
+"$P" -o "$WN_TMP/m3" --seq-len 1024 --mix "brown-corpus=1,*=1" --mix-tokens 500000 "$WN_TMP/s.tok" 2>/dev/null
+check "mix-tokens: train tokens within 2% of 500000; '*' takes the other sources" $PYTHON - "$WN_TMP/m3/manifest.json" <<'EOF'
+import json, sys
+m = json.load(open(sys.argv[1]))
+t = m["counts"]["train"]["tokens"]
+ok = abs(t - 500000) < 10000 and m["sources"]["tinyshakespeare"]["mix_key"] == "*"
+ok = ok and abs(m["mix"]["*"]["share_achieved"] - 0.5) < 0.02
+print(f"# train tokens {t}")
+sys.exit(0 if ok else 1)
+EOF
 printf 'x' | "$P" -o "$WN_TMP/m2" --mix a=1 2>/dev/null; check_eq "mix from stdin -> refused" $? 1
 wn_done

@@ -118,6 +118,11 @@ def main():
                     pos += k
         cg, ce = collections.Counter(got), collections.Counter(exp)
         if not mix:
+            allgot = np.concatenate([np.frombuffer(p, np.uint32) for p in got]) if got else np.zeros(0, np.uint32)
+            allexp = np.concatenate(elig) if elig else np.zeros(0, np.uint32)
+            check("npy: token histogram of rows == input's",
+                  np.array_equal(np.bincount(allgot, minlength=vocab), np.bincount(allexp, minlength=vocab)))
+        if not mix and not (val and man["pack"] == "concat"):
             check(f"npy {man['pack']}: document segments == the input documents cut as the packing says "
                   f"({len(got)} pieces)", cg == ce,
                   f"missing {sum((ce - cg).values())}, extra {sum((cg - ce).values())}")
@@ -127,7 +132,7 @@ def main():
                 check("bestfit: documents_cut == documents longer than seq_len",
                       counts["train"]["documents_cut"] + (counts["val"]["documents_cut"] if val else 0)
                       == sum(1 for t in elig if len(t) > L))
-        else:
+        elif mix:
             check("mix: every segment is a chunk of an input document", not (set(cg) - set(ce)))
             check("mix: tokens in rows == manifest tokens",
                   sum(len(p) // 4 for p in got) == ntr + nval)
