@@ -344,7 +344,7 @@ static void *hash_thread(void *arg)
 	return NULL;
 }
 
-struct wn_hashjob *wn_hashjob_start(const char *path)
+static struct wn_hashjob *hashjob_start(const char *path)
 {
 	struct wn_hashjob *j = wn_xcalloc(1, sizeof *j);
 	j->path = wn_xstrdup(path);
@@ -352,7 +352,7 @@ struct wn_hashjob *wn_hashjob_start(const char *path)
 	return j;
 }
 
-int wn_hashjob_finish(struct wn_hashjob *j, char hex[65], uint64_t *size, char *err, size_t errlen)
+static int hashjob_finish(struct wn_hashjob *j, char hex[65], uint64_t *size, char *err, size_t errlen)
 {
 	if (j->started)
 		pthread_join(j->th, NULL);
@@ -366,6 +366,45 @@ int wn_hashjob_finish(struct wn_hashjob *j, char hex[65], uint64_t *size, char *
 	free(j->path);
 	free(j);
 	return rc;
+}
+
+void wn_inputs_start(struct wn_inputs *x, char **paths, int n)
+{
+	x->n = n;
+	x->in = wn_xcalloc((size_t)n + 1, sizeof *x->in);
+	x->hj = wn_xcalloc((size_t)n + 1, sizeof *x->hj);
+	x->raw = wn_xcalloc((size_t)n + 1, sizeof *x->raw);
+	x->all_regular = 1;
+	for (int i = 0; i < n; i++) {
+		struct stat sb; /* a pipe (stdin, <(...)) must not be read twice */
+		x->in[i].path = paths[i];
+		if (strcmp(paths[i], "-") && stat(paths[i], &sb) == 0 && S_ISREG(sb.st_mode))
+			x->hj[i] = hashjob_start(paths[i]);
+		else
+			x->all_regular = 0;
+	}
+}
+
+void wn_inputs_finish(struct wn_inputs *x, FILE *log)
+{
+	for (int i = 0; i < x->n; i++) {
+		char err[256];
+		if (x->hj[i] && hashjob_finish(x->hj[i], x->in[i].sha256, &x->in[i].bytes, err, sizeof err) < 0 && log)
+			fprintf(log, "winnow-pack: %s\n", err);
+		x->hj[i] = NULL;
+		if (!x->in[i].sha256[0])
+			x->in[i].bytes = x->raw[i];
+	}
+}
+
+void wn_inputs_release(struct wn_inputs *x)
+{
+	if (x->hj)
+		wn_inputs_finish(x, NULL);
+	free(x->in);
+	free(x->hj);
+	free(x->raw);
+	memset(x, 0, sizeof *x);
 }
 
 int wn_shard_write_small(const char *path, const void *p, size_t n, char *err, size_t errlen)

@@ -171,12 +171,21 @@ int wn_manifest_write(const char *dir, const struct wn_manifest_info *mi, char *
  * the manifest cannot be read (err filled). */
 int wn_shards_verify(const char *dir, FILE *log, char *err, size_t errlen);
 
-/* SHA-256 of an input file computed by a background thread while the
- * caller packs (provenance costs no wall time on a second core). */
+/* Provenance of the input files: each regular file is hashed (SHA-256) by
+ * a background thread while the caller packs; stdin and pipes are not (they
+ * cannot be read twice), their size is what the caller read. */
 struct wn_hashjob;
-struct wn_hashjob *wn_hashjob_start(const char *path);
-/* Join; fills hex and size. Returns 0 or -1 (err filled). Frees the job. */
-int wn_hashjob_finish(struct wn_hashjob *j, char hex[65], uint64_t *size, char *err, size_t errlen);
+struct wn_inputs {
+	struct wn_manifest_input *in; /* n entries, for wn_manifest_info */
+	struct wn_hashjob **hj;
+	uint64_t *raw; /* caller: bytes read per input (used for non-files) */
+	int n, all_regular;
+};
+
+void wn_inputs_start(struct wn_inputs *x, char **paths, int n);
+/* Join the hash threads and fill x->in; problems go to `log`. */
+void wn_inputs_finish(struct wn_inputs *x, FILE *log);
+void wn_inputs_release(struct wn_inputs *x); /* joins what is still running */
 
 /* Write a small file atomically (temp name, fsync, rename). */
 int wn_shard_write_small(const char *path, const void *p, size_t n, char *err, size_t errlen);

@@ -11,7 +11,6 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 enum { O_FORMAT = 0x2000, O_PACK, O_MODE, O_SEQ, O_SHARD, O_BUF, O_SEED, O_VDOCS, O_VFRAC, O_MIN, O_MIX, O_MIXTOK, O_PREFIX };
 
@@ -35,9 +34,7 @@ struct ctx {
 	struct wn_shardout out;
 	int opened;
 	int64_t pad;
-	struct wn_manifest_input *in;
-	struct wn_hashjob **hj;
-	uint64_t *raw; /* raw bytes read per input */
+	struct wn_inputs inputs; /* provenance */
 };
 
 static int num(const char *a, uint64_t *v)
@@ -192,7 +189,7 @@ static int pass(struct wn_stage *st, struct ctx *x, int count_only, struct wn_to
 		}
 		wn_tokreader_release(&tr);
 		st->done_raw += wn_reader_raw_pos(st->in);
-		x->raw[f] = wn_reader_raw_pos(st->in);
+		x->inputs.raw[f] = wn_reader_raw_pos(st->in);
 		wn_reader_free(st->in);
 		st->in = NULL;
 	}
@@ -205,19 +202,9 @@ static int run(struct wn_stage *st, struct ctx *x, int argc, char **argv)
 	struct wn_tokstream_header h;
 	wn_tokstream_header_init(&h);
 	/* provenance hashes of the input files, on another core meanwhile */
-	x->in = wn_xcalloc((size_t)st->ninputs, sizeof *x->in);
-	x->hj = wn_xcalloc((size_t)st->ninputs, sizeof *x->hj);
-	x->raw = wn_xcalloc((size_t)st->ninputs, sizeof *x->raw);
-	int all_regular = 1;
-	for (int i = 0; i < st->ninputs; i++) {
-		struct stat sb; /* a pipe (stdin, <(...)) must not be read twice */
-		if (strcmp(st->inputs[i], "-") && stat(st->inputs[i], &sb) == 0 && S_ISREG(sb.st_mode))
-			x->hj[i] = wn_hashjob_start(st->inputs[i]);
-		else
-			all_regular = 0;
-	}
+	wn_inputs_start(&x->inputs, st->inputs, st->ninputs);
 	if (x->mixspec) {
-		if (!all_regular)
+		if (!x->inputs.all_regular)
 			return wn_stage_fail(st, "--mix reads its inputs twice: give regular files, not stdin or pipes");
 		if (pass(st, x, 1, &h) < 0 || wn_pack_mix_plan(&x->mix, st->err, sizeof st->err) < 0)
 			return st->fatal ? -1 : wn_stage_fail(st, "%s", st->err);
@@ -232,22 +219,14 @@ static int run(struct wn_stage *st, struct ctx *x, int argc, char **argv)
 		st->bytes_out += x->out.train.ent[i].bytes;
 	for (size_t i = 0; i < x->out.val.nent; i++)
 		st->bytes_out += x->out.val.ent[i].bytes;
-	struct wn_manifest_input *in = x->in;
-	for (int i = 0; i < st->ninputs; i++) {
-		in[i].path = st->inputs[i];
-		if (x->hj[i] && wn_hashjob_finish(x->hj[i], in[i].sha256, &in[i].bytes, st->err, sizeof st->err) < 0)
-			wn_stage_warn(st, "%s", st->err);
-		x->hj[i] = NULL;
-		if (!in[i].sha256[0])
-			in[i].bytes = x->raw[i]; /* stdin or a pipe: bytes read */
-	}
+	wn_inputs_finish(&x->inputs, stderr);
 	struct wn_manifest_info mi = { .format = x->format, .mode = x->mode, .pack = x->pack, .seq_len = (uint32_t)x->seq_len,
 				       .seed = x->seed, .min_doc_tokens = x->min_doc, .vocab = h.vocab_size,
 				       .tokenizer_hash = h.tokenizer_hash, .eos_id = h.eos_id, .bos_id = h.bos_id,
 				       .pad_id = h.pad_id, .pad_used = x->pad, .train = &x->out.train,
 				       .val = x->out.have_val ? &x->out.val : NULL,
 				       .mix = &x->mix, .docs_in = st->docs_in, .docs_rejected = st->docs_rejected,
-				       .docs_bad = st->docs_bad, .argc = argc, .argv = argv, .inputs = in,
+				       .docs_bad = st->docs_bad, .argc = argc, .argv = argv, .inputs = x->inputs.in,
 				       .ninputs = (size_t)st->ninputs };
 	int rc = wn_manifest_write(st->out_path, &mi, st->err, sizeof st->err);
 	return rc < 0 ? wn_stage_fail(st, "%s", st->err) : 0;
@@ -285,15 +264,7 @@ int main(int argc, char **argv)
 	if (x.mixspec && wn_pack_mix_parse(&x.mix, x.mixspec, st.err, sizeof st.err) < 0)
 		return wn_stage_warn(&st, "%s", st.err), WN_EXIT_USAGE;
 	run(&st, &x, argc, argv);
-	for (int i = 0; x.hj && i < st.ninputs; i++)
-		if (x.hj[i]) {
-			char hex[65];
-			uint64_t sz;
-			wn_hashjob_finish(x.hj[i], hex, &sz, st.err, sizeof st.err);
-		}
-	free(x.hj);
-	free(x.in);
-	free(x.raw);
+	wn_inputs_release(&x.inputs);
 	wn_shardout_release(&x.out); /* removes unfinished temporary files */
 	wn_pack_mix_release(&x.mix);
 	return wn_stage_finish(&st);
