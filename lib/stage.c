@@ -517,7 +517,8 @@ static int write_stats(struct wn_stage *st)
 		wn_json_str_encode(&b, st->reasons[i].name, strlen(st->reasons[i].name));
 		wn_buf_addf(&b, ":%" PRIu64, st->reasons[i].count);
 	}
-	wn_buf_addf(&b, "},\"input_errors\":%" PRIu64 ",\"seconds\":%.3f", st->input_errors, wn_now() - st->t0);
+	wn_buf_addf(&b, "},\"input_errors\":%" PRIu64 ",\"fatal\":%s,\"seconds\":%.3f", st->input_errors,
+		    st->fatal ? "true" : "false", wn_now() - st->t0);
 	const uint64_t *h[2] = { st->hist_in, st->hist_out };
 	for (int k = 0; k < 2; k++) {
 		int last = WN_HIST_BUCKETS - 1;
