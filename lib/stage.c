@@ -362,11 +362,16 @@ static void out_write(struct wn_stage *st, const char *p, size_t n)
 	}
 }
 
-void wn_stage_emit(struct wn_stage *st, const char *line, size_t len)
+void wn_stage_count_out(struct wn_stage *st, uint64_t bytes)
 {
 	st->docs_out++;
-	st->bytes_out += len;
-	st->hist_out[bucket(len)]++;
+	st->bytes_out += bytes;
+	st->hist_out[bucket(bytes)]++;
+}
+
+void wn_stage_emit(struct wn_stage *st, const char *line, size_t len)
+{
+	wn_stage_count_out(st, len);
 	out_write(st, line, len);
 }
 

@@ -114,6 +114,10 @@ int wn_stage_next(struct wn_stage *st, struct wn_rec *rec);
 
 /* Emit one output line (must end in '\n' and be one JSON object). */
 void wn_stage_emit(struct wn_stage *st, const char *line, size_t len);
+/* A stage that writes its own output format (not JSONL lines through
+ * wn_stage_emit) counts each output document here: docs_out, bytes_out and
+ * the size histogram. */
+void wn_stage_count_out(struct wn_stage *st, uint64_t bytes);
 /* Emit a record built with wn_recout (calls wn_recout_finish). */
 void wn_stage_emit_rec(struct wn_stage *st, struct wn_recout *o);
 /* Reject a record: counted under `rule`; with --rejects, written with

@@ -182,8 +182,7 @@ static void write_batch(struct wn_stage *st, struct ctx *x, struct wn_tokwriter 
 				wn_stage_fail(st, "%s", wn_writer_error(st->out));
 			return;
 		}
-		st->docs_out++;
-		st->bytes_out += 12 + d->srclen + d->idlen + 4 * d->ntok;
+		wn_stage_count_out(st, 12 + d->srclen + d->idlen + 4 * (uint64_t)d->ntok);
 	}
 }
 
