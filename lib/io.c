@@ -706,3 +706,30 @@ int wn_write_file_atomic(const char *path, const void *p, size_t n, char *err, s
 	}
 	return wn_writer_commit(w, err, errlen);
 }
+
+int wn_read_file(const char *path, struct wn_buf *out, char *err, size_t errlen)
+{
+	wn_buf_reset(out);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return wn_err(err, errlen, "cannot open '%s': %s", path, strerror(errno));
+	struct stat sb;
+	if (fstat(fd, &sb) == 0 && S_ISREG(sb.st_mode))
+		wn_buf_grow(out, (size_t)sb.st_size);
+	for (;;) {
+		wn_buf_grow(out, 1 << 16);
+		ssize_t n = read(fd, out->data + out->len, out->cap - out->len - 1);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			int e = errno;
+			close(fd);
+			return wn_err(err, errlen, "cannot read '%s': %s", path, strerror(e));
+		}
+		if (n == 0)
+			break;
+		wn_buf_setlen(out, out->len + (size_t)n);
+	}
+	close(fd);
+	return 0;
+}

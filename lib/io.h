@@ -18,6 +18,7 @@
 #define WN_IO_H
 
 #include "wn.h"
+#include "buf.h"
 #include <sys/types.h>
 
 struct wn_reader;
@@ -69,6 +70,10 @@ const char *wn_writer_error(const struct wn_writer *w);
 int wn_writer_commit(struct wn_writer *w, char *err, size_t errlen);
 /* Remove the temporary file and free. NULL is a no-op. */
 void wn_writer_abort(struct wn_writer *w);
+
+/* Read a whole file, as stored (no decompression), into out (reset
+ * first). Returns 0 or -1 (err names the file). */
+int wn_read_file(const char *path, struct wn_buf *out, char *err, size_t errlen);
 
 /* Write a whole small file atomically (temp, fsync, rename). */
 int wn_write_file_atomic(const char *path, const void *p, size_t n, char *err, size_t errlen);

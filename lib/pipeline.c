@@ -4,6 +4,7 @@
  * checks each value. The first error stops the walk; its message carries
  * the position of the offending node.
  */
+#include "io.h"
 #include "pipeline.h"
 #include "buf.h"
 
@@ -730,21 +731,9 @@ struct wn_pipeline *wn_pipeline_load_mem(const char *text, size_t len, const cha
 
 struct wn_pipeline *wn_pipeline_load(const char *path, char *err, size_t errlen)
 {
-	FILE *f = fopen(path, "rb");
-	if (!f) {
-		wn_err(err, errlen, "cannot open '%s': %s", path, strerror(errno));
-		return NULL;
-	}
 	struct wn_buf b = WN_BUF_INIT;
-	char chunk[65536];
-	size_t n;
-	while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
-		wn_buf_add(&b, chunk, n);
-	int rerr = ferror(f);
-	fclose(f);
-	if (rerr) {
+	if (wn_read_file(path, &b, err, errlen) < 0) {
 		wn_buf_release(&b);
-		wn_err(err, errlen, "cannot read '%s'", path);
 		return NULL;
 	}
 	struct wn_pipeline *p = wn_pipeline_load_mem(b.data, b.len, path, err, errlen);

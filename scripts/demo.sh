@@ -1,18 +1,24 @@
 #!/usr/bin/env bash
-# scripts/demo.sh -- what `make demo` runs: the stages that exist, piped
-# together on the small sample in tests/data/demo, writing to out/demo/.
-# (When winnow-run lands this becomes `winnow-run pipeline.yaml`.)
+# scripts/demo.sh -- what `make demo` runs: the default pipeline.yaml (WARC
+# -> ingest | extract -> tokenizer counts -> tokenizer training -> tokenize
+# -> pack) with the local executor on the sample WARCs in tests/data/demo,
+# writing to out/demo/. A second run redoes nothing (completed tasks are
+# skipped); `rm -rf out/demo` starts afresh.
 set -u
 cd "$(dirname "$0")/.."
-out=out/demo; rm -rf "$out"; mkdir -p "$out"
-echo "demo: winnow-cat tests/data/demo/docs.jsonl -> $out/docs.jsonl.zst"
-bin/winnow-cat tests/data/demo/docs.jsonl -o "$out/docs.jsonl.zst" --bad "$out/bad.jsonl" \
-  --stats "$out/cat.stats.json" --no-progress
+bin/winnow-run --no-progress pipeline.yaml
 rc=$?
+out=out/demo
+if [ $rc -ne 0 ]; then
+  echo "demo: winnow-run failed (exit $rc); logs are in $out/work/*/*.log" >&2
+  exit $rc
+fi
 echo
-echo "output:   $out/docs.jsonl.zst ($(bin/winnow-cat "$out/docs.jsonl.zst" | wc -l) records)"
-echo "bad:      $out/bad.jsonl ($(wc -l <"$out/bad.jsonl") line, kept raw; the sample has one on purpose)"
-echo "stats:    $out/cat.stats.json"
-echo "summary:  $(jq -c '{docs_in, docs_out, docs_rejected, docs_bad}' "$out/cat.stats.json")"
-# exit 1 from the stage is expected here: the sample holds one broken line
-[ $rc -le 1 ] && exit 0 || exit $rc
+echo "demo: done"
+echo "  documents:  $out/work/extract/*.jsonl.zst   (bin/winnow-cat $out/work/extract/00000.jsonl.zst | head -1)"
+echo "  tokenizer:  $out/tokenizer/tokenizer.json (Hugging Face), tokenizer.tiktoken"
+echo "  shards:     $out/shards/ (tokens.*.npy, segments.*.npy, manifest.json)"
+echo "  report:     $out/report.html"
+jq -r '.steps[] | "  step \(.name): \(.done)/\(.tasks) tasks done"' "$out/work/run.json"
+jq -r '.counts.train | "  packed: \(.documents) documents, \(.tokens) tokens in \(.rows) rows of '"$(jq .seq_len "$out/shards/manifest.json")"' (fill \(.fill_rate * 1000 | round / 10)%)"' "$out/shards/manifest.json"
+bin/winnow-pack --verify "$out/shards" 2>&1 | sed "s/^/  /"

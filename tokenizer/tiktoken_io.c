@@ -1,6 +1,7 @@
 /*
  * tiktoken_io.c -- .tiktoken ranks loader (see tiktoken_io.h).
  */
+#include "io.h"
 #include "tiktoken_io.h"
 #include "hash.h"
 
@@ -146,21 +147,9 @@ fail:
 
 struct wn_bpe *wn_tiktoken_load(const char *path, const char *pattern, char *err, size_t errlen)
 {
-	FILE *f = fopen(path, "rb");
-	if (!f) {
-		wn_err(err, errlen, "cannot open '%s': %s", path, strerror(errno));
-		return NULL;
-	}
 	struct wn_buf d = WN_BUF_INIT;
-	char chunk[65536];
-	size_t k;
-	while ((k = fread(chunk, 1, sizeof chunk, f)) > 0)
-		wn_buf_add(&d, chunk, k);
-	int bad = ferror(f);
-	fclose(f);
-	if (bad) {
+	if (wn_read_file(path, &d, err, errlen) < 0) {
 		wn_buf_release(&d);
-		wn_err(err, errlen, "cannot read '%s'", path);
 		return NULL;
 	}
 	struct wn_bpe *b = wn_tiktoken_parse(d.data, d.len, path, pattern, err, errlen);

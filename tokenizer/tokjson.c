@@ -1,6 +1,7 @@
 /*
  * tokjson.c -- tokenizer.json loader over jansson (see tokjson.h).
  */
+#include "io.h"
 #include "tokjson.h"
 #include "bytelevel.h"
 #include "hash.h"
@@ -248,23 +249,9 @@ struct wn_bpe *wn_tokjson_load(const char *path, char *err, size_t errlen)
 	wn_buf_adds(&p, path);
 	if (stat(path, &sb) == 0 && S_ISDIR(sb.st_mode))
 		wn_buf_adds(&p, "/tokenizer.json");
-	FILE *f = fopen(p.data, "rb");
-	if (!f) {
-		wn_err(err, errlen, "cannot open '%s': %s", p.data, strerror(errno));
-		wn_buf_release(&p);
-		return NULL;
-	}
 	struct wn_buf d = WN_BUF_INIT;
-	char chunk[65536];
-	size_t k;
-	while ((k = fread(chunk, 1, sizeof chunk, f)) > 0)
-		wn_buf_add(&d, chunk, k);
-	int bad = ferror(f);
-	fclose(f);
 	struct wn_bpe *b = NULL;
-	if (bad)
-		wn_err(err, errlen, "cannot read '%s'", p.data);
-	else
+	if (wn_read_file(p.data, &d, err, errlen) == 0)
 		b = wn_tokjson_parse(d.data, d.len, p.data, err, errlen);
 	wn_buf_release(&d);
 	wn_buf_release(&p);

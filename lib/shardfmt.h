@@ -1,0 +1,193 @@
+/*
+ * shardfmt.h -- training shard writers (npy, Megatron indexed dataset,
+ * llm.c), manifest.json, and the checker behind `winnow-pack --verify`.
+ * Layouts are in docs/shards.md.
+ *
+ * A wn_shardset is one split (train or val) of one output directory: it
+ * takes documents (uint32 token ids, already checked against the vocabulary)
+ * and writes shard files. Every file is written under a temporary name,
+ * hashed (SHA-256) while it is written, fsync'ed and renamed into place when
+ * complete; the manifest is written last, so a directory without
+ * manifest.json is an interrupted run.
+ *
+ * Why not lib/io.h's wn_writer: shard headers carry counts that are known
+ * only when a shard is closed (rows of the last npy shard, tokens of the last
+ * llm.c shard), so the writer must patch its header in place (pwrite), and
+ * the packer fills rows directly into the output buffer (no extra copy at
+ * several hundred MB/s).
+ *
+ * Ownership: a shardset owns its files, packer and file list; the options'
+ * strings are borrowed for the set's lifetime.
+ */
+#ifndef WN_SHARDFMT_H
+#define WN_SHARDFMT_H
+
+#include "pack.h"
+#include "hash.h"
+
+#include <aio.h>
+
+enum wn_shard_format { WN_FMT_NPY = 0, WN_FMT_MEGATRON = 1, WN_FMT_LLMC = 2 };
+
+/* An output file being written. */
+struct wn_shardfile {
+	int fd, direct; /* direct: opened with O_DIRECT */
+	char *path, *tmp;
+	unsigned char *bufs[2], *buf; /* buf: the one being filled */
+	size_t len, cap;
+	uint64_t bytes; /* handed to the kernel so far (written or in flight) */
+	struct aiocb cb;
+	int inflight;
+	struct wn_sha256 sha;
+	int rehash; /* header patched after hashing started: hash the file again */
+};
+
+/* One finished file, for the manifest. */
+struct wn_shard_entry {
+	char *name;       /* file name inside the directory */
+	const char *split; /* "train" / "val" (static) */
+	const char *kind;  /* "tokens", "segments", "bin", "idx", "llmc" (static) */
+	uint64_t bytes, rows, tokens, docs;
+	char sha256[65];
+};
+
+struct wn_shardset_opts {
+	enum wn_shard_format format;
+	const char *dir, *prefix, *split; /* split: "train" or "val" */
+	uint32_t vocab;
+	uint32_t seq_len;        /* npy */
+	enum wn_pack_kind pack;  /* npy */
+	uint32_t pad_id;         /* npy */
+	uint64_t buffer_tokens;  /* npy */
+	uint64_t shard_tokens;   /* npy (rows per shard = shard_tokens / seq_len) and llmc */
+	uint64_t seed;
+};
+
+struct wn_shardset {
+	struct wn_shardset_opts o;
+	unsigned esize; /* bytes per token id in the files */
+	struct wn_packer pk; /* npy */
+	struct wn_shardfile *f1, *f2; /* open files: npy tokens+segments, megatron bin, llmc shard */
+	size_t shard;       /* index of the next shard */
+	uint64_t in_shard;  /* rows (npy) or tokens (llmc) in the open shard */
+	uint64_t per_shard;
+	/* megatron: per-document lengths for the index */
+	int32_t *lens;
+	size_t nlens, lenscap;
+	/* counts for formats without packing (npy counts live in pk.st) */
+	uint64_t docs, tokens;
+	struct wn_shard_entry *ent;
+	size_t nent, entcap;
+};
+
+/* Token width of a format for a vocabulary: Megatron switches to int32 at
+ * 65500 (as its indexed_dataset does); npy and llm.c at 65536. */
+unsigned wn_shard_esize(enum wn_shard_format f, uint32_t vocab);
+const char *wn_shard_format_name(enum wn_shard_format f);
+
+int wn_shardset_open(struct wn_shardset *s, const struct wn_shardset_opts *o, char *err, size_t errlen);
+/* Add one document (all ids < vocab). Returns 0 or -1 (I/O error). */
+int wn_shardset_add(struct wn_shardset *s, const uint32_t *tok, size_t n, char *err, size_t errlen);
+/* Flush, write the last shard and the index; files are in place after it. */
+int wn_shardset_finish(struct wn_shardset *s, char *err, size_t errlen);
+/* Remove unfinished temporary files (finished ones stay; no manifest). */
+void wn_shardset_abort(struct wn_shardset *s);
+void wn_shardset_release(struct wn_shardset *s);
+/* Counts of the set (npy: the packer's; others: docs and tokens, rows = 0). */
+void wn_shardset_stats(const struct wn_shardset *s, struct wn_pack_stats *st);
+
+/* ---- an output directory: train + val sets, validation choice, mixing ---- */
+
+struct wn_shardout_opts {
+	struct wn_shardset_opts set; /* .split is set per set */
+	uint64_t val_docs;           /* reservoir sample of this many documents */
+	double val_frac;             /* or: each document with this probability */
+};
+
+struct wn_shardout {
+	struct wn_shardset train, val;
+	int have_val;
+	uint64_t val_docs;
+	double val_frac;
+	struct wn_rng vrng;
+	struct wn_shardout_res { uint32_t *tok; size_t n; struct wn_pack_source *src; } *res;
+	size_t nres;
+	uint64_t eligible;
+	struct wn_pack_mix *mix; /* borrowed */
+	/* documents so far: written (to train, repeats counted once, or to
+	 * val) and sampled out by the mix; the caller turns the increments
+	 * into its accounting */
+	uint64_t written, dropped;
+};
+
+/* Create the directory if needed, remove a stale manifest.json (a rerun that
+ * dies must not look complete), open the sets. */
+int wn_shardout_open(struct wn_shardout *o, const struct wn_shardout_opts *opts, struct wn_pack_mix *mix, char *err,
+		     size_t errlen);
+/* Route one document of source s: validation (by the seed), else train,
+ * repeated as the mix says. Returns 0 or -1 (I/O error). */
+int wn_shardout_add(struct wn_shardout *o, const uint32_t *tok, size_t n, struct wn_pack_source *s, char *err,
+		    size_t errlen);
+/* Write the validation reservoir, finish both sets, then remove shard files
+ * of an earlier run in the directory (names of any of our formats with this
+ * prefix that this run did not write), so that a trainer globbing the
+ * directory sees only this run; each removal is reported on `log`. */
+int wn_shardout_finish(struct wn_shardout *o, FILE *log, char *err, size_t errlen);
+void wn_shardout_release(struct wn_shardout *o); /* aborts unfinished files */
+
+/* ---- manifest ------------------------------------------------------------ */
+
+struct wn_manifest_input {
+	const char *path;
+	uint64_t bytes;
+	char sha256[65]; /* "" when not hashed (stdin) */
+};
+
+struct wn_manifest_info {
+	enum wn_shard_format format;
+	const char *mode;   /* "pretrain" / "midtrain" */
+	enum wn_pack_kind pack;
+	uint32_t seq_len;
+	uint64_t seed, min_doc_tokens;
+	uint32_t vocab;
+	const char *tokenizer_hash;
+	int64_t eos_id, bos_id, pad_id, pad_used;
+	const struct wn_shardset *train, *val; /* val may be NULL */
+	struct wn_pack_mix *mix; /* sources (and the mix spec when it has entries) */
+	uint64_t docs_in, docs_rejected, docs_bad;
+	int argc;
+	char **argv;
+	const struct wn_manifest_input *inputs;
+	size_t ninputs;
+};
+
+/* Write DIR/manifest.json atomically (and fsync the directory). */
+int wn_manifest_write(const char *dir, const struct wn_manifest_info *mi, char *err, size_t errlen);
+
+/* Recheck DIR against its manifest: every file's size and SHA-256, and the
+ * structure of each format (headers, shapes, index consistency, token ids
+ * below the vocabulary, segment ordinals, padding). Problems are printed to
+ * `log` one per line. Returns 0 when all is well, 1 on a mismatch, -1 when
+ * the manifest cannot be read (err filled). */
+int wn_shards_verify(const char *dir, FILE *log, char *err, size_t errlen);
+
+/* Provenance of the input files: each regular file is hashed (SHA-256) by
+ * a background thread while the caller packs; stdin and pipes are not (they
+ * cannot be read twice), their size is what the caller read. */
+struct wn_hashjob;
+struct wn_inputs {
+	struct wn_manifest_input *in; /* n entries, for wn_manifest_info */
+	struct wn_hashjob **hj;
+	uint64_t *raw; /* caller: bytes read per input (used for non-files) */
+	int n, all_regular;
+};
+
+void wn_inputs_start(struct wn_inputs *x, char **paths, int n);
+/* Join the hash threads and fill x->in; problems go to `log`. */
+void wn_inputs_finish(struct wn_inputs *x, FILE *log);
+void wn_inputs_release(struct wn_inputs *x); /* joins what is still running */
+
+/* Write a small file atomically (temp name, fsync, rename). */
+int wn_shard_write_small(const char *path, const void *p, size_t n, char *err, size_t errlen);
+
+#endif
