@@ -956,16 +956,21 @@ static int attempt_once(struct wn_plan *pl, struct wn_task *t, const char *input
 {
 	const struct wn_pl_step *st = &pl->p->steps[t->step];
 	const struct wn_pipeline *p = pl->p;
-	long pid = (long)getpid();
+	/* Temporary names carry no PID: one process runs a task at a time (the
+	 * work dir is locked, and clean_task_temps() removes what a killed
+	 * attempt left), and stages record their arguments (winnow-pack's
+	 * manifest holds its command line), so stable names keep reruns and
+	 * Slurm runs byte-identical to local ones. */
+	const char *tag = "w";
 	char *tmpbase = wn_task_path(pl, t, "tmp");
-	char *tb2 = xasprintf("%s-%ld", tmpbase, pid);
+	char *tb2 = xasprintf("%s-%s", tmpbase, tag);
 	free(tmpbase);
 	tmpbase = tb2;
 	char *tmpout = NULL;
 	if (!st->capture) {
 		if (st->barrier && st->output) {
 			char *dir = dirname_of(t->output);
-			tmpout = xasprintf("%s/.tmp-%ld.%s", dir, pid, basename_of(t->output));
+			tmpout = xasprintf("%s/.tmp-%s.%s", dir, tag, basename_of(t->output));
 			free(dir);
 		} else {
 			tmpout = xasprintf("%s.%s", tmpbase, st->ext);

@@ -54,6 +54,8 @@ struct wn_stage_def {
 	const char *options_help; /* the stage's own options, preformatted lines */
 	const char *shortopts;    /* the stage's own short options, getopt syntax */
 	const struct option *longopts; /* the stage's own, {0} terminated; may be NULL */
+	/* Values (the `val` of longopts) must be printable characters or >= 0x2000:
+	 * 0x1000..0x1fff are the common options' (lib/stage.c). */
 	/* Called for each of the stage's own options; returns 0, or -1 after
 	 * printing a message (usage error, exit 2). */
 	int (*on_option)(struct wn_stage *st, int c, const char *arg);

@@ -236,8 +236,7 @@ int main(int argc, char **argv)
 			struct wn_bpe_write_opts w = { .pattern = pattern, .pattern_name = builtin_name(pattern),
 						       .specials_last = x.specials_last, .all_bytes = x.all_bytes,
 						       .min_frequency = x.min_freq, .vocab_size_requested = x.vocab,
-						       .docs = docs, .bytes = bytes, .seconds = wn_now() - t0,
-						       .threads = st.threads };
+						       .docs = docs, .bytes = bytes };
 			if (wn_bpe_write_dir(&m, &w, st.out_path, err, sizeof err) < 0)
 				wn_stage_fail(&st, "%s", err);
 			wn_stage_stat_int(&st, "vocab_size", (int64_t)m.ntok);

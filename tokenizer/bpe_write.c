@@ -200,9 +200,9 @@ int wn_bpe_write_dir(const struct wn_bpe_model *m, const struct wn_bpe_write_opt
 	wn_buf_addf(&b,
 		    "},\"id_order\":\"%s\",\"alphabet\":\"%s\",\"merges\":%zu,\"vocab_size_requested\":%zu,"
 		    "\"min_frequency\":%" PRIu64 ",\"training\":{\"docs\":%" PRIu64 ",\"bytes\":%" PRIu64
-		    ",\"distinct_pieces\":%" PRIu64 ",\"seconds\":%.3f,\"threads\":%d},\"hash\":\"%s\"}\n",
+		    ",\"distinct_pieces\":%" PRIu64 "},\"hash\":\"%s\"}\n",
 		    o->specials_last ? "specials-last" : "specials-first", o->all_bytes ? "all-bytes" : "seen", nu,
-		    o->vocab_size_requested, o->min_frequency, o->docs, o->bytes, m->npieces, o->seconds, o->threads,
+		    o->vocab_size_requested, o->min_frequency, o->docs, o->bytes, m->npieces,
 		    hash);
 	wn_buf_reset(&path);
 	wn_buf_addf(&path, "%s/tokenizer.meta.json", dir);

@@ -33,8 +33,6 @@ struct wn_bpe_write_opts {
 	size_t vocab_size_requested;
 	/* training statistics for meta.json */
 	uint64_t docs, bytes;
-	double seconds;
-	int threads;
 };
 
 /* Create DIR if needed and write the three files. Returns 0 or -1 (err). */
