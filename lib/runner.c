@@ -553,6 +553,7 @@ struct chain {
 	char **argv[WN_PL_MAX_STAGES];  /* NULL-terminated, owned */
 	char *stats[WN_PL_MAX_STAGES];  /* --stats file of stage k, or NULL */
 	char *prog[WN_PL_MAX_STAGES];   /* resolved program, or NULL when not found */
+	const char *cwd;                /* borrowed: the yaml's directory */
 };
 
 static void chain_release(struct chain *c)
@@ -627,6 +628,10 @@ static void build_chain(const struct wn_plan *pl, const struct wn_task *t, const
 {
 	const struct wn_pl_step *st = &pl->p->steps[t->step];
 	memset(c, 0, sizeof *c);
+	/* Stages run in the yaml's directory, so relative paths in their
+	 * arguments mean the same as the yaml's own relative paths, whatever
+	 * directory winnow-run (or a Slurm job) starts in. */
+	c->cwd = pl->p->dir;
 	c->n = st->nstages; /* <= WN_PL_MAX_STAGES, checked by the loader */
 	for (int k = 0; k < c->n; k++) {
 		const struct wn_pl_cmd *cmd = &st->stages[k];
@@ -753,6 +758,10 @@ static int run_chain(struct chain *c, int logfd, struct wn_writer *w, struct sta
 			dup2(in, 0);
 			dup2(out, 1);
 			dup2(logfd, 2);
+			if (c->cwd && chdir(c->cwd) < 0) {
+				dprintf(2, "winnow-run: cannot enter '%s': %s\n", c->cwd, strerror(errno));
+				_exit(127);
+			}
 			execv(c->prog[k], c->argv[k]);
 			dprintf(2, "winnow-run: cannot run '%s': %s\n", c->prog[k], strerror(errno));
 			_exit(127);
