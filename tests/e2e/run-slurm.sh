@@ -121,7 +121,9 @@ sleep 0.5
 check "scancel: no stage process left" no_orphans
 check "scancel: no temporaries left" test -z "$(find "$T/term/work" -name '*tmp*')"
 "$BIN/winnow-run" --status "$T/term/p.yaml" >"$T/term.status"
-check "--status after cancel: nothing done" grep -qE '^total +9 +0 +0 +9$' "$T/term.status"
+# nothing may be done; a cancelled task may count as failed or pending
+# depending on when Slurm's cancellation reached it
+check "--status after cancel: nothing done" grep -qE '^total +9 +0 ' "$T/term.status" || sed 's/^/# /' "$T/term.status"
 
 # --dry-run prints the scripts and submits nothing
 out=$("$BIN/winnow-run" --dry-run "$T/s/p.yaml")
