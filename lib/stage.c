@@ -47,7 +47,7 @@ static void print_help(const struct wn_stage_def *def, FILE *f)
 		fprintf(f, "\nOptions:\n%s", def->options_help);
 	fprintf(f, "\nCommon options:\n");
 	if (def->flags & WN_STAGE_DIR_OUTPUT)
-		fprintf(f, "  -o, --output DIR      output directory\n");
+		fprintf(f, "  -o, --output %s\n", def->output_help ? def->output_help : "DIR      output directory");
 	else if (!(def->flags & WN_STAGE_NO_OUTPUT))
 		fprintf(f, "  -o, --output FILE     output (default stdout; *.gz and *.zst are compressed;\n"
 			   "                        written to a temporary name and renamed when complete)\n");

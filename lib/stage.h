@@ -52,6 +52,8 @@ struct wn_stage_def {
 	const char *summary; /* one line for --help and `winnow --help` */
 	const char *usage;   /* synopsis after the binary name, e.g. "[OPTIONS] [FILE...]" */
 	const char *options_help; /* the stage's own options, preformatted lines */
+	/* with WN_STAGE_DIR_OUTPUT: the help line for -o (default "output directory") */
+	const char *output_help;
 	const char *shortopts;    /* the stage's own short options, getopt syntax */
 	const struct option *longopts; /* the stage's own, {0} terminated; may be NULL */
 	/* Values (the `val` of longopts) must be printable characters or >= 0x2000:
