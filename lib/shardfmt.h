@@ -186,6 +186,8 @@ struct wn_inputs {
 	struct wn_manifest_input *in; /* n entries, for wn_manifest_info */
 	struct wn_hashjob **hj;
 	uint64_t *raw; /* caller: bytes read per input (used for non-files) */
+	const void **map; /* regular files: a read-only mapping (NULL: none), */
+	size_t *mapn;     /* shared by the hash thread and wn_tokmap_open */
 	int n, all_regular;
 };
 
@@ -210,6 +212,7 @@ int wn_shard_write_small(const char *path, const void *p, size_t n, char *err, s
 struct wn_tokmap {
 	const unsigned char *p; /* the mapping */
 	size_t n, pos;          /* file size; offset of the next document */
+	int borrowed;           /* the mapping is wn_inputs' */
 	char *name;
 	struct wn_tokstream_header h;
 	uint64_t ndocs, ntokens;
@@ -218,8 +221,9 @@ struct wn_tokmap {
 
 /* Returns 1 (mapped, header read), 0 (not a regular uncompressed token
  * stream, or mapping failed: use wn_reader + wn_tokreader), -1 (bad header;
- * err filled). */
-int wn_tokmap_open(struct wn_tokmap *m, const char *path, char *err, size_t errlen);
+ * err filled). map/mapn: an existing mapping of the file (borrowed; must
+ * outlive m), or NULL to map it here. */
+int wn_tokmap_open(struct wn_tokmap *m, const char *path, const void *map, size_t mapn, char *err, size_t errlen);
 /* Next document: 1 (d->source, d->id filled; *tok points to the n = d->ntokens
  * ids, in the mapping or in d->tokens; valid until the next call), 0 at the
  * verified trailer, -1 on error. */

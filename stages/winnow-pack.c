@@ -151,7 +151,8 @@ static int pass(struct wn_stage *st, struct ctx *x, int count_only, struct wn_to
 		struct wn_tokreader tr = { 0 };
 		struct wn_tokmap tm; /* regular files are mapped, the rest read */
 		st->cur_input = f;   /* names the file in messages when mapped */
-		int mapped = wn_tokmap_open(&tm, st->inputs[f], st->err, sizeof st->err);
+		int mapped = wn_tokmap_open(&tm, st->inputs[f], x->inputs.map[f], x->inputs.mapn[f], st->err,
+					    sizeof st->err);
 		if (mapped < 0 || (!mapped && !(st->in = wn_reader_open(st->inputs[f], st->err, sizeof st->err)))) {
 			wn_tokmap_close(&tm);
 			wn_stage_fail(st, "%s", st->err);
