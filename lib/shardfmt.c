@@ -44,6 +44,7 @@
  * Hashing was ~40% of the stage's CPU time. Checked against OpenSSL in
  * tests/unit/test_shardfmt.c. */
 #if defined(__x86_64__) && defined(__GNUC__)
+#include <cpuid.h>
 #include <immintrin.h>
 
 static const uint32_t K256[64] = {
@@ -149,8 +150,12 @@ SHAX_TARGET static void shax_blocks1(uint32_t h[8], const unsigned char *p, size
 
 int wn_sha256x_available(void)
 {
-	__builtin_cpu_init();
-	return __builtin_cpu_supports("sha") && __builtin_cpu_supports("sse4.1") && __builtin_cpu_supports("ssse3");
+	/* cpuid rather than __builtin_cpu_supports("sha"), which clang lacks:
+	 * leaf 7 EBX bit 29 = SHA; leaf 1 ECX bit 19 = SSE4.1, bit 9 = SSSE3 */
+	unsigned a, b, c, d;
+	if (!__get_cpuid(1, &a, &b, &c, &d) || !(c & (1u << 19)) || !(c & (1u << 9)))
+		return 0;
+	return __get_cpuid_count(7, 0, &a, &b, &c, &d) && (b & (1u << 29));
 }
 #else
 static void shax_blocks1(uint32_t h[8], const unsigned char *p, size_t n)
