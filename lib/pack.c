@@ -12,6 +12,8 @@
  * L <= 32768 is a handful of word operations per document.
  */
 #include "pack.h"
+
+#include <sys/mman.h>
 #include "hash.h"
 
 #include <math.h>
@@ -182,6 +184,20 @@ int wn_packer_add(struct wn_packer *p, const uint32_t *tok, size_t n)
 		p->tok = wn_xrealloc(p->tok, cap * p->o.esize);
 		p->tokcap = cap;
 	}
+#ifdef MADV_POPULATE_WRITE
+	/* Map the store in 32 MiB steps ahead of use rather than page by page
+	 * on first touch: one call instead of thousands of page faults
+	 * (perf: the faults were ~4% of the packing thread). */
+	size_t need = (p->ntok + n) * p->o.esize, cap = p->tokcap * p->o.esize;
+	if (need > p->populated) {
+		size_t to = WN_MIN(cap, WN_MAX(need, p->populated + ((size_t)32 << 20)));
+		uintptr_t a = ((uintptr_t)p->tok + p->populated) & ~(uintptr_t)4095;
+		uintptr_t e = ((uintptr_t)p->tok + to) & ~(uintptr_t)4095;
+		if (e > a)
+			madvise((void *)a, e - a, MADV_POPULATE_WRITE);
+		p->populated = to;
+	}
+#endif
 	wn_pack_narrow(p->tok + p->ntok * p->o.esize, p->o.esize, tok, n);
 	WN_GROW(p->docs, p->docscap, p->ndocs + 1);
 	p->docs[p->ndocs].off = p->ntok;

@@ -82,6 +82,7 @@ struct wn_packer {
 	/* buffer */
 	unsigned char *tok; /* ntok tokens of o.esize bytes */
 	size_t ntok, tokcap;
+	size_t populated; /* bytes of tok mapped in ahead of use (see add) */
 	struct { uint64_t off; uint32_t len; } *docs;
 	size_t ndocs, docscap;
 	/* packed rows: pieces of row r are piece[rowstart[r] .. rowstart[r+1]) */

@@ -131,39 +131,59 @@ static void account(struct wn_stage *st, struct ctx *x, uint64_t written0, uint6
 		wn_stage_reject(st, NULL, "mix-sampled-out");
 }
 
+/* Next document of a mapped or a read input; *tok: its ids. */
+static int next_doc(struct wn_tokmap *tm, struct wn_tokreader *tr, struct wn_tokdoc *d, const uint32_t **tok, char *err,
+		    size_t errlen)
+{
+	if (tm->p)
+		return wn_tokmap_next(tm, d, tok, err, errlen);
+	int r = wn_tokreader_next(tr, d, err, errlen);
+	*tok = d->tokens; /* after the call: it may grow the array */
+	return r;
+}
+
 /* One pass over every input. count_only: the mixing census (no accounting). */
 static int pass(struct wn_stage *st, struct ctx *x, int count_only, struct wn_tokstream_header *hdr)
 {
 	struct wn_tokdoc d;
 	wn_tokdoc_init(&d);
 	for (int f = 0; f < st->ninputs && !st->fatal; f++) {
-		struct wn_tokreader tr;
-		if (!(st->in = wn_reader_open(st->inputs[f], st->err, sizeof st->err))) {
+		struct wn_tokreader tr = { 0 };
+		struct wn_tokmap tm; /* regular files are mapped, the rest read */
+		st->cur_input = f;   /* names the file in messages when mapped */
+		int mapped = wn_tokmap_open(&tm, st->inputs[f], x->inputs.map[f], x->inputs.mapn[f], st->err,
+					    sizeof st->err);
+		if (mapped < 0 || (!mapped && !(st->in = wn_reader_open(st->inputs[f], st->err, sizeof st->err)))) {
+			wn_tokmap_close(&tm);
 			wn_stage_fail(st, "%s", st->err);
 			break;
 		}
-		if (wn_tokreader_open(&tr, st->in, st->err, sizeof st->err) < 0) {
+		if (!mapped && wn_tokreader_open(&tr, st->in, st->err, sizeof st->err) < 0) {
 			wn_tokreader_release(&tr);
+			wn_reader_free(st->in);
+			st->in = NULL;
 			wn_stage_fail(st, "%s", st->err);
 			break;
 		}
+		const struct wn_tokstream_header *th = mapped ? &tm.h : &tr.h;
 		if (!hdr->vocab_size) {
-			*hdr = tr.h;
+			*hdr = *th;
 			wn_buf_init(&hdr->json);
-		} else if (tr.h.vocab_size != hdr->vocab_size || strcmp(tr.h.tokenizer_hash, hdr->tokenizer_hash)) {
+		} else if (th->vocab_size != hdr->vocab_size || strcmp(th->tokenizer_hash, hdr->tokenizer_hash)) {
 			wn_stage_fail(st, "%s: tokenizer differs from the first input's", st->inputs[f]);
 		}
-		if (!count_only && !x->opened && open_out(st, x, hdr) < 0) {
-			wn_tokreader_release(&tr);
-			break;
-		}
-		int r;
-		while (!st->fatal && (r = wn_tokreader_next(&tr, &d, st->err, sizeof st->err)) != 0) {
+		int r = 0;
+		if (!count_only && !x->opened && open_out(st, x, hdr) < 0)
+			r = -1;
+		const uint32_t *tok;
+		uint64_t ndoc = 0;
+		while (r >= 0 && !st->fatal && (r = next_doc(&tm, &tr, &d, &tok, st->err, sizeof st->err)) != 0) {
 			if (r < 0) {
 				wn_stage_fail(st, "%s", st->err);
 				break;
 			}
-			size_t n = d.ntokens, badi = wn_pack_check_tokens(d.tokens, n, hdr->vocab_size);
+			ndoc++;
+			size_t n = d.ntokens, badi = wn_pack_check_tokens(tok, n, hdr->vocab_size);
 			int keep = badi == n && n > 0 && n >= x->min_doc;
 			struct wn_pack_source *s = keep ? wn_pack_source_get(&x->mix, d.source.data, d.source.len) : NULL;
 			if (count_only) {
@@ -173,23 +193,25 @@ static int pass(struct wn_stage *st, struct ctx *x, int count_only, struct wn_to
 			}
 			wn_stage_count_in(st, 12 + d.source.len + d.id.len + 4 * n);
 			char where[64];
-			if (badi < n && snprintf(where, sizeof where, "document %llu", (unsigned long long)tr.ndocs))
+			if (badi < n && snprintf(where, sizeof where, "document %llu", (unsigned long long)ndoc))
 				wn_stage_bad(st, where, NULL, 0, "id '%.*s': token %u >= vocab size %u", (int)WN_MIN(d.id.len, 200),
-					     d.id.data, d.tokens[badi], hdr->vocab_size);
+					     d.id.data, tok[badi], hdr->vocab_size);
 			else if (!keep)
 				wn_stage_reject(st, NULL, n ? "too-short" : "empty");
 			else {
 				if (!x->mixspec)
 					s->docs_in++, s->tokens_in += n;
 				uint64_t w0 = x->out.written, d0 = x->out.dropped;
-				if (wn_shardout_add(&x->out, d.tokens, n, s, st->err, sizeof st->err) < 0)
+				if (wn_shardout_add(&x->out, tok, n, s, st->err, sizeof st->err) < 0)
 					wn_stage_fail(st, "%s", st->err);
 				account(st, x, w0, d0);
 			}
 		}
+		uint64_t raw = mapped ? tm.pos : wn_reader_raw_pos(st->in);
+		st->done_raw += raw;
+		x->inputs.raw[f] = raw;
+		wn_tokmap_close(&tm);
 		wn_tokreader_release(&tr);
-		st->done_raw += wn_reader_raw_pos(st->in);
-		x->inputs.raw[f] = wn_reader_raw_pos(st->in);
 		wn_reader_free(st->in);
 		st->in = NULL;
 	}
