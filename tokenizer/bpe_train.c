@@ -876,9 +876,21 @@ static int train(const struct wn_bpe_counts *c, struct wn_bpe_counts **take, con
 	tr->job = JOB_SETUP;
 	run_all(tr, (uint32_t)tr->nthreads, &mainbuf);
 	tr->job = JOB_REWRITE;
-	tr->pt = tr->sl[0].pt;
-	tr->pp = tr->sl[0].pp;
-	for (int t = 1; t < tr->nthreads; t++) {
+	/* The folded table is made at its final size. Entries are only ever
+	 * added: every pair that a merge creates stays (with count 0 once it
+	 * is gone), about 26 per merge on mixed-real-text, so the table ends
+	 * some 50 times larger than at the start. Growing it by doubling
+	 * re-inserted it seven times inside the serial merge loop and touched
+	 * twice the memory (fresh pages cost a fault and zeroing each); the
+	 * estimate (32 per merge, capped by the corpus' symbols for small
+	 * corpora) avoids that, and a wrong estimate only means growing. */
+	size_t est = o->vocab_size > m->ntok ? (o->vocab_size - m->ntok) * 32 : 0, have = 0;
+	if (est > nsym)
+		est = nsym;
+	for (int t = 0; t < tr->nthreads; t++)
+		have += tr->sl[t].pt.n;
+	ptab_init(&tr->pt, WN_MAX(est, have));
+	for (int t = 0; t < tr->nthreads; t++) {
 		struct setup_local *L = &tr->sl[t];
 		for (size_t i = 0; i < L->pt.cap; i++) {
 			struct pent *le = &L->pt.t[i];
