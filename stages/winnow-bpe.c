@@ -114,6 +114,7 @@ static const struct wn_stage_def count_def = {
 	.name = "bpe",
 	.summary = "Count pre-tokens of JSONL documents into a count file for `winnow-bpe train --counts`.",
 	.usage = "count -o COUNTS [--shard I/N] [OPTIONS] [FILE...]",
+	.output_help = "COUNTS   the count file to write",
 	.options_help = "      --shard I/N          only files i with i % N == I (default 0/1: all)\n" COMMON_HELP,
 	.longopts = longopts,
 	.on_option = on_option,
