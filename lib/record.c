@@ -111,62 +111,55 @@ static struct wn_recout_field *field(struct wn_recout_field **f, size_t *n, size
 	return x;
 }
 
-static void set_val(struct wn_recout *o, struct wn_recout_field *x, size_t start)
+/* The pending field `key` at the top level or under metadata; the value
+ * that follows is appended to o->vals by the caller between begin_val and
+ * end_val. */
+static struct wn_recout_field *begin_val(struct wn_recout *o, int meta, const char *key, size_t *start)
+{
+	*start = o->vals.len;
+	return meta ? field(&o->meta, &o->nmeta, &o->metacap, key) : field(&o->top, &o->ntop, &o->topcap, key);
+}
+
+static void end_val(struct wn_recout *o, struct wn_recout_field *x, size_t start)
 {
 	x->vstart = start;
 	x->vlen = o->vals.len - start;
 	x->deleted = 0;
 }
 
-void wn_recout_set_raw(struct wn_recout *o, const char *key, const char *raw, size_t n)
+static void put_raw(struct wn_recout *o, int meta, const char *key, const char *raw, size_t n)
 {
-	struct wn_recout_field *x = field(&o->top, &o->ntop, &o->topcap, key);
-	size_t s = o->vals.len;
+	size_t s;
+	struct wn_recout_field *x = begin_val(o, meta, key, &s);
 	wn_buf_add(&o->vals, raw, n);
-	set_val(o, x, s);
+	end_val(o, x, s);
 }
 
-void wn_recout_set_str(struct wn_recout *o, const char *key, const char *str, size_t n)
+static void put_str(struct wn_recout *o, int meta, const char *key, const char *str, size_t n)
 {
-	struct wn_recout_field *x = field(&o->top, &o->ntop, &o->topcap, key);
-	size_t s = o->vals.len;
+	size_t s;
+	struct wn_recout_field *x = begin_val(o, meta, key, &s);
 	wn_json_str_encode(&o->vals, str, n);
-	set_val(o, x, s);
+	end_val(o, x, s);
 }
 
-void wn_recout_set_int(struct wn_recout *o, const char *key, int64_t v)
+static void put_int(struct wn_recout *o, int meta, const char *key, int64_t v)
 {
 	char t[32];
 	int n = snprintf(t, sizeof t, "%" PRId64, v);
-	wn_recout_set_raw(o, key, t, (size_t)n);
+	put_raw(o, meta, key, t, (size_t)n);
 }
+
+void wn_recout_set_raw(struct wn_recout *o, const char *key, const char *raw, size_t n) { put_raw(o, 0, key, raw, n); }
+void wn_recout_set_str(struct wn_recout *o, const char *key, const char *str, size_t n) { put_str(o, 0, key, str, n); }
+void wn_recout_set_int(struct wn_recout *o, const char *key, int64_t v) { put_int(o, 0, key, v); }
+void wn_recout_meta_raw(struct wn_recout *o, const char *key, const char *raw, size_t n) { put_raw(o, 1, key, raw, n); }
+void wn_recout_meta_str(struct wn_recout *o, const char *key, const char *str, size_t n) { put_str(o, 1, key, str, n); }
+void wn_recout_meta_int(struct wn_recout *o, const char *key, int64_t v) { put_int(o, 1, key, v); }
 
 void wn_recout_del(struct wn_recout *o, const char *key)
 {
 	field(&o->top, &o->ntop, &o->topcap, key)->deleted = 1;
-}
-
-void wn_recout_meta_raw(struct wn_recout *o, const char *key, const char *raw, size_t n)
-{
-	struct wn_recout_field *x = field(&o->meta, &o->nmeta, &o->metacap, key);
-	size_t s = o->vals.len;
-	wn_buf_add(&o->vals, raw, n);
-	set_val(o, x, s);
-}
-
-void wn_recout_meta_str(struct wn_recout *o, const char *key, const char *str, size_t n)
-{
-	struct wn_recout_field *x = field(&o->meta, &o->nmeta, &o->metacap, key);
-	size_t s = o->vals.len;
-	wn_json_str_encode(&o->vals, str, n);
-	set_val(o, x, s);
-}
-
-void wn_recout_meta_int(struct wn_recout *o, const char *key, int64_t v)
-{
-	char t[32];
-	int n = snprintf(t, sizeof t, "%" PRId64, v);
-	wn_recout_meta_raw(o, key, t, (size_t)n);
 }
 
 void wn_recout_meta_double(struct wn_recout *o, const char *key, double v)
@@ -175,7 +168,7 @@ void wn_recout_meta_double(struct wn_recout *o, const char *key, double v)
 	int n = snprintf(t, sizeof t, "%.17g", v);
 	if (strspn(t, "-0123456789") == (size_t)n) /* keep it a JSON number that reads back as a double */
 		n += snprintf(t + n, sizeof t - (size_t)n, ".0");
-	wn_recout_meta_raw(o, key, t, (size_t)n);
+	put_raw(o, 1, key, t, (size_t)n);
 }
 
 static struct wn_recout_field *pending(struct wn_recout_field *f, size_t n, const struct wn_jmember *m,
