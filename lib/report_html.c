@@ -305,29 +305,15 @@ static void summary(struct wn_buf *b, const struct wn_report *r, const struct st
 		esc(b, r->name);
 	}
 	wn_buf_adds(b, "</h1><p class=\"meta\">");
-	if (r->yaml) {
-		wn_buf_adds(b, "pipeline <b>");
-		esc(b, r->yaml);
-		wn_buf_adds(b, "</b> &middot; ");
-	}
-	if (r->executor) {
-		wn_buf_adds(b, "executor <b>");
-		esc(b, r->executor);
-		wn_buf_adds(b, "</b> &middot; ");
-	}
-	if (r->status) {
-		wn_buf_adds(b, "status <b>");
-		esc(b, r->status);
-		wn_buf_adds(b, "</b> &middot; ");
-	}
-	if (r->started) {
-		wn_buf_adds(b, "started <b>");
-		esc(b, r->started);
-		wn_buf_adds(b, "</b> &middot; ");
-	}
-	if (r->ended) {
-		wn_buf_adds(b, "ended <b>");
-		esc(b, r->ended);
+	const struct {
+		const char *label, *value;
+	} meta[] = { { "pipeline", r->yaml },     { "executor", r->executor }, { "status", r->status },
+		     { "started", r->started }, { "ended", r->ended } };
+	for (size_t i = 0; i < WN_ARRAY_SIZE(meta); i++) {
+		if (!meta[i].value)
+			continue;
+		wn_buf_addf(b, "%s <b>", meta[i].label);
+		esc(b, meta[i].value);
 		wn_buf_adds(b, "</b> &middot; ");
 	}
 	wn_buf_adds(b, "work directory <code>");
