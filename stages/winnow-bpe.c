@@ -238,8 +238,12 @@ int main(int argc, char **argv)
 						       .specials_last = x.specials_last, .all_bytes = x.all_bytes,
 						       .min_frequency = x.min_freq, .vocab_size_requested = x.vocab,
 						       .docs = docs, .bytes = bytes };
+			double tw = wn_now();
 			if (wn_bpe_write_dir(&m, &w, st.out_path, err, sizeof err) < 0)
 				wn_stage_fail(&st, "%s", err);
+			else if (st.progress)
+				fprintf(stderr, "bpe: wrote %s in %.2f s (%.2f s since start)\n", st.out_path,
+					wn_now() - tw, wn_now() - t0);
 			wn_stage_stat_int(&st, "vocab_size", (int64_t)m.ntok);
 			wn_stage_stat_int(&st, "merges", (int64_t)m.nmerges);
 			wn_stage_stat_int(&st, "distinct_pieces", (int64_t)m.npieces);

@@ -242,6 +242,73 @@ static void heap_build(struct heap *hp)
 		heap_sift(hp, i, hp->h[i]);
 }
 
+/* ---- the candidate queue: a heap over the top count level, buckets below ----
+ *
+ * Most entries are never popped: of the ~800k pairs that merges create on a
+ * 100k-document corpus, training to 32k tokens pops some 100k. Pushing each
+ * into one big heap costs a chain of cache misses (log2 n levels) on the
+ * serial path of every merge. So entries go by level, floor(log2(count)):
+ * those at or above the heap's level `lvl` into the heap, the others are
+ * appended to their level's bucket (O(1), one store). When the heap runs
+ * empty, the highest non-empty bucket becomes the heap (heapified in O(n))
+ * and `lvl` drops to its level. Every bucketed entry has a count below
+ * 2^lvl <= every heap entry's, so the heap's top is the queue's top:
+ * the order (count desc, pair asc) is exactly that of one heap. Entries
+ * of count 0 (kept only so training can stop on them) go last. */
+struct pqueue {
+	struct heap hp;
+	int lvl;               /* heap holds counts >= 2^lvl; 64: nothing pulled yet; -1: the zero bucket */
+	struct heap bk[65];    /* bk[k]: counts in [2^k, 2^(k+1)); bk[64]: count 0 */
+};
+
+static inline int pq_level(uint64_t count)
+{
+	return count ? 63 - __builtin_clzll(count) : -1;
+}
+
+static void pq_push(struct pqueue *q, struct hent e)
+{
+	int l = pq_level(e.count);
+	if (l >= q->lvl) {
+		heap_push(&q->hp, e);
+		return;
+	}
+	struct heap *b = &q->bk[l < 0 ? 64 : l];
+	WN_GROW(b->h, b->cap, b->n + 1);
+	b->h[b->n++] = e;
+}
+
+/* Make sure the heap holds the queue's top; 0 when the queue is empty. */
+static int pq_ready(struct pqueue *q)
+{
+	while (!q->hp.n) {
+		int l = q->lvl > 64 ? 64 : q->lvl;
+		while (--l >= 0 && !q->bk[l].n)
+			;
+		struct heap *b;
+		if (l >= 0)
+			b = &q->bk[l];
+		else if (q->lvl >= 0 && q->bk[64].n)
+			b = &q->bk[64], l = -1;
+		else
+			return 0;
+		/* the bucket's array becomes the heap's (the empty heap's goes back) */
+		struct heap t = q->hp;
+		q->hp = *b;
+		*b = t;
+		q->lvl = l;
+		heap_build(&q->hp);
+	}
+	return 1;
+}
+
+static void pq_release(struct pqueue *q)
+{
+	free(q->hp.h);
+	for (int i = 0; i < 65; i++)
+		free(q->bk[i].h);
+}
+
 /* ---- token strings -> id (to find merges that reach an existing token) ---- */
 
 struct tokmap {
@@ -311,7 +378,7 @@ struct trainer {
 	/* tables */
 	struct ptab pt;
 	struct pospool pp;
-	struct heap hp;
+	struct pqueue hp;
 	/* current step */
 	uint32_t a, b, nid;
 	const uint32_t *jobw;
@@ -960,18 +1027,17 @@ static int train(const struct wn_bpe_counts *c, struct wn_bpe_counts **take, con
 	free(tr->bound);
 	tr->sl = NULL;
 	tr->bound = NULL;
-	WN_GROW(tr->hp.h, tr->hp.cap, tr->pt.n);
+	tr->hp.lvl = 65; /* all in buckets: the first pq_ready pulls the top level */
 	for (size_t i = 0; i < tr->pt.cap; i++) {
 		struct pent *e = &tr->pt.t[i];
 		if (e->key == EMPTY_KEY)
 			continue;
 		if (e->count > 0)
-			tr->hp.h[tr->hp.n++] = (struct hent){ (uint64_t)e->count, e->key, e->pos };
+			pq_push(&tr->hp, (struct hent){ (uint64_t)e->count, e->key, e->pos });
 		else
 			pos_free(&tr->pp, e->pos);
 		e->pos = UINT32_MAX;
 	}
-	heap_build(&tr->hp);
 	double t_init = wn_now();
 
 	/* The merge loop. */
@@ -982,16 +1048,16 @@ static int train(const struct wn_bpe_counts *c, struct wn_bpe_counts **take, con
 	size_t par_min = o->par_min_words ? o->par_min_words : PAR_MIN_WORDS;
 	double t0 = wn_now();
 	uint64_t par_steps = 0, par_words = 0, all_words = 0;
-	while (m->ntok < o->vocab_size && tr->hp.n) {
-		struct hent top = heap_pop(&tr->hp);
+	while (m->ntok < o->vocab_size && pq_ready(&tr->hp)) {
+		struct hent top = heap_pop(&tr->hp.hp);
 		struct pent *e = ptab_get(&tr->pt, top.pair);
 		if ((int64_t)top.count != e->count) {
 			top.count = e->count > 0 ? (uint64_t)e->count : 0;
-			heap_push(&tr->hp, top);
+			pq_push(&tr->hp, top);
 			continue;
 		}
 		if (top.count < 1 || (o->min_frequency > top.count)) {
-			heap_push(&tr->hp, top); /* keep its list owned: freed below */
+			pq_push(&tr->hp, top); /* keep its list owned: freed below */
 			break;
 		}
 		uint32_t a = PAIR_A(top.pair), b = PAIR_B(top.pair);
@@ -1045,7 +1111,7 @@ static int train(const struct wn_bpe_counts *c, struct wn_bpe_counts **take, con
 		for (size_t i = 0; i < ntouched; i++) {
 			struct pent *t = ptab_get(&tr->pt, touched[i]);
 			if (t->count > 0)
-				heap_push(&tr->hp, (struct hent){ (uint64_t)t->count, t->key, t->pos });
+				pq_push(&tr->hp, (struct hent){ (uint64_t)t->count, t->key, t->pos });
 			else
 				pos_free(&tr->pp, t->pos);
 		}
@@ -1078,7 +1144,7 @@ static int train(const struct wn_bpe_counts *c, struct wn_bpe_counts **take, con
 		free(tr->pp.l[i].w);
 	free(tr->pp.l);
 	free(tr->pp.freel);
-	free(tr->hp.h);
+	pq_release(&tr->hp);
 	free(tr->pt.t);
 	free(tr->tm.slot);
 	free(tr->tm.hash);
