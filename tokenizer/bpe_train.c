@@ -49,11 +49,11 @@
 #define PAIR_A(p) ((uint32_t)((p) >> 32))
 #define PAIR_B(p) ((uint32_t)(p))
 #define EMPTY_KEY UINT64_MAX
-/* Words per thread below which a merge step runs on one thread only: waking
- * threads costs more than rewriting a few hundred short words. */
-#define PAR_MIN_WORDS 1024
-/* Words to copy into new lists below which the copy stays on one thread. */
-#define PAR_MIN_NODES 32768
+/* Words per block of a partition (see struct part): blocks go round robin to
+ * the partitions, so the words of a merge (mostly near each other: words
+ * are in prefix order) are shared out evenly, and a block (some 3 KB) is
+ * written by one thread only. */
+#define BLOCK_WORDS 64
 
 /* ---- pair table: pair -> weighted count, plus per-step bookkeeping ---- */
 
@@ -154,14 +154,6 @@ static uint32_t pos_new(struct pospool *pp)
 	WN_GROW(pp->l, pp->cap, pp->n + 1);
 	pp->l[pp->n] = (struct posl){ 0 };
 	return (uint32_t)pp->n++;
-}
-
-static void pos_free(struct pospool *pp, uint32_t i)
-{
-	free(pp->l[i].w);
-	pp->l[i] = (struct posl){ 0 };
-	WN_GROW(pp->freel, pp->freecap, pp->nfree + 1);
-	pp->freel[pp->nfree++] = i;
 }
 
 static inline void pos_add(struct posl *l, uint32_t w)
@@ -323,13 +315,12 @@ struct tokmap {
  * pairs (merging (Ġ,t) turns (t,h) into (Ġt,h) in thousands of words), so
  * summing them in a small, cache-resident table first saves one random
  * access to the big pair table per change. Words where a pair appeared are
- * chained per pair (newest first). Each thread has its own. */
+ * chained per pair (newest first). Each partition has its own. */
 struct aent {
 	uint64_t pair;
 	int64_t delta;
 	uint32_t head;   /* node index + 1, 0 = no word */
 	uint32_t nwords; /* nodes in the chain */
-	uint32_t dst, at; /* after apply_counts: the chain's words go to list dst from index at */
 };
 
 struct anode {
@@ -347,57 +338,85 @@ struct chgbuf {
 
 struct trainer;
 
-enum { JOB_REWRITE, JOB_SETUP, JOB_WORDS };
-
-/* Setup: each thread counts the pairs of its words in its own table. */
-/* Per-thread structs start on their own cache line (_Alignas), so one
- * thread's counters never share a line with another's (false sharing). */
-struct setup_local {
-	_Alignas(64) struct ptab pt;
-	struct pospool pp;
+/* A partition: the words of every nthreads-th block of words, the lists
+ * that name them (by list id) and the changes of its last merge step. A
+ * partition's task is run by whichever thread claims it first (its own
+ * worker, or the main thread when the worker is late), so a descheduled
+ * thread never stalls a step; claimed/done hand the partition over. Each
+ * starts on its own cache line (no false sharing between threads). */
+/* A step's changes as the main thread reads them: copied out of the hash
+ * table into one array, so that reading them from another core streams
+ * through a few cache lines instead of missing on every entry. */
+struct cx {
+	uint64_t pair;
+	int64_t delta;
+	uint32_t slot;   /* its entry in buf.t */
+	uint32_t nwords; /* words in its chain */
 };
 
+struct part {
+	_Alignas(64) struct chgbuf buf;
+	struct cx *cx;   /* the changes of buf, in first-use order */
+	size_t ncx, cxcap;
+	uint32_t *dst;   /* dst[i]: the list id for cx[i]'s chain (written by the main thread) */
+	size_t dstcap;
+	struct posl *l;  /* l[id]: this partition's words of list id (owned) */
+	size_t lcap;
+	int pending;     /* buf holds the last step's changes, chains not yet in lists */
+	struct ptab pt;  /* setup only: this partition's pairs ... */
+	struct pospool pp; /* ... and their word lists */
+	_Alignas(64) _Atomic uint64_t claimed; /* last task taken */
+	_Alignas(64) _Atomic uint64_t done;    /* last task finished */
+};
+
+enum { JOB_COUNT, JOB_MOVE, JOB_MERGE };
+
 struct worker {
-	_Alignas(64) struct trainer *tr;
+	struct trainer *tr;
 	int idx;
 	pthread_t th;
-	struct chgbuf out;
 };
 
 struct trainer {
+	/* Read by every thread in tasks, written by the main thread only
+	 * between them (this cache line is not shared with the main thread's
+	 * busy fields below). */
 	/* words, back to back in one array; a word is named by its offset w:
 	 * sym[w] = current length, sym[w+1..w+2] = count (u64, little half
 	 * first), sym[w+3..] = ids. One cache miss reaches all of a short
 	 * word, where separate length/count/start arrays cost four. */
 	uint32_t *sym;
-	uint32_t nw;
+	/* blocks of words: block k starts at offset bstart[k] and belongs to
+	 * partition k % nthreads; bstart[nblk] is the end */
+	uint32_t *bstart;
+	size_t nblk;
+	struct part *part;
+	int nthreads;                /* = partitions */
+	int job;                     /* the published task */
+	uint32_t a, b, nid, list;
+	unsigned char *dead;         /* dead[id]: list dropped, its chains are not kept */
+	/* main thread only */
+	_Alignas(64) uint32_t nw;
 	/* vocabulary */
 	struct wn_bpe_model *m;
 	size_t tokcap, bcap;
 	struct tokmap tm;
-	/* tables */
+	/* main thread only: all pairs (count, list id), the candidates, ids */
 	struct ptab pt;
-	struct pospool pp;
 	struct pqueue hp;
-	/* current step */
-	uint32_t a, b, nid;
-	const uint32_t *jobw;
-	size_t njobw;
-	/* threads: workers run `job` on their slice (see run_all) */
-	int job;
-	uint32_t *bound; /* setup: word offsets where each thread's words begin (nthreads + 1) */
-	struct setup_local *sl;
-	struct chgbuf *mainbuf; /* the caller's buffer (thread 0) */
-	int nthreads;
+	uint32_t nids;               /* list ids ever made */
+	uint32_t *freel, *retire;    /* reusable ids; ids dropped this step (reusable after the next) */
+	size_t nfree, freecap, nretire, retcap;
+	size_t deadcap;
+	uint32_t *deadl;             /* ids marked dead this step: cleared when they are reused */
+	size_t ndead, deadlcap;
 	struct worker *wk;
 	pthread_mutex_t mu;
 	pthread_cond_t go;
-	size_t chunk;            /* words per chunk (rewrite job) */
-	/* The atomics each on their own cache line, away from the fields
-	 * above that every thread reads in its inner loops. */
-	_Alignas(64) _Atomic uint64_t ticket; /* job generation << 40 | chunks << 20 | next chunk */
-	_Alignas(64) _Atomic uint32_t ndone;  /* chunks of the current job finished */
-	_Alignas(64) _Atomic uint64_t gen;    /* bumped (under mu) to wake sleeping workers */
+	uint64_t steals;             /* partition tasks the main thread ran for a late worker */
+	/* the atomics each on their own cache line */
+	_Alignas(64) _Atomic uint64_t task;  /* number of the last published task */
+	_Alignas(64) _Atomic int nsleep;     /* workers blocked on `go` */
 	_Atomic int stop;
 	char pad_end[64];
 };
@@ -610,59 +629,143 @@ static void rewrite_words(struct trainer *tr, const uint32_t *w, size_t lo, size
 	}
 }
 
-static void run_slice(struct trainer *tr, uint32_t chunk, struct chgbuf *o)
+/* Setup task: count the pairs of the partition's words in its own table. */
+static void part_count(struct trainer *tr, struct part *P, int idx)
 {
-	size_t lo = (size_t)chunk * tr->chunk, hi = WN_MIN(lo + tr->chunk, tr->njobw);
-	rewrite_words(tr, tr->jobw, lo, hi, o);
-}
-
-static void setup_slice(struct trainer *tr, int idx)
-{
-	struct setup_local *L = &tr->sl[idx];
-	ptab_init(&L->pt, 1 << 14);
-	for (uint32_t w = tr->bound[idx]; w < tr->bound[idx + 1]; w += 3 + tr->sym[w]) {
-		const uint32_t *s = tr->sym + w + 3;
-		const int64_t cnt = (int64_t)((uint64_t)tr->sym[w + 1] | (uint64_t)tr->sym[w + 2] << 32);
-		for (uint32_t j = 0; j + 1 < tr->sym[w]; j++) {
-			struct pent *e = ptab_get(&L->pt, PAIR(s[j], s[j + 1]));
-			e->count += cnt;
-			if (e->pos == UINT32_MAX)
-				e->pos = pos_new(&L->pp);
-			pos_add(&L->pp.l[e->pos], w);
+	ptab_init(&P->pt, 1 << 14);
+	for (size_t k = (size_t)idx; k < tr->nblk; k += (size_t)tr->nthreads)
+		for (uint32_t w = tr->bstart[k]; w < tr->bstart[k + 1]; w += 3 + tr->sym[w]) {
+			const uint32_t *s = tr->sym + w + 3;
+			const int64_t cnt = (int64_t)((uint64_t)tr->sym[w + 1] | (uint64_t)tr->sym[w + 2] << 32);
+			for (uint32_t j = 0; j + 1 < tr->sym[w]; j++) {
+				struct pent *e = ptab_get(&P->pt, PAIR(s[j], s[j + 1]));
+				e->count += cnt;
+				if (e->pos == UINT32_MAX)
+					e->pos = pos_new(&P->pp);
+				pos_add(&P->pp.l[e->pos], w);
+			}
 		}
-	}
 }
 
-static void apply_words(struct trainer *tr, struct chgbuf *o);
-
-static void run_job(struct trainer *tr, uint32_t chunk, struct chgbuf *o)
+static void part_reserve(struct part *P, uint32_t id)
 {
-	if (tr->job == JOB_SETUP)
-		setup_slice(tr, (int)chunk);
-	else if (tr->job == JOB_WORDS) /* chunk i: the buffer of thread i */
-		apply_words(tr, chunk ? &tr->wk[chunk].out : tr->mainbuf);
-	else
-		run_slice(tr, chunk, o);
+	if (id < P->lcap)
+		return;
+	size_t nc = P->lcap ? P->lcap : 1024;
+	while (nc <= id)
+		nc *= 2;
+	P->l = wn_xrealloc(P->l, nc * sizeof(*P->l));
+	memset(P->l + P->lcap, 0, (nc - P->lcap) * sizeof(*P->l));
+	P->lcap = nc;
 }
 
-/* Jobs are cut into chunks that any thread may take (the caller's too), by
- * bumping `ticket` with a compare-and-swap that also checks the job's
- * generation, so a thread that wakes late cannot take a chunk of the next
- * job. On a loaded machine a worker may not get a core for milliseconds:
- * the caller then simply takes its chunks, instead of waiting for it (what
- * rayon's work stealing gives HF). Chunk results go to the buffer of the
- * thread that ran them; the buffers are applied after the job, and the
- * outcome does not depend on which thread ran what.
- *
- * Waiting: a merge step's parallel part lasts tens of microseconds, about
- * what a futex sleep and wake-up cost, so idle workers spin a little on
- * the atomics before blocking on the condition variable (the blocking path
- * re-checks under the mutex, so no wake-up is lost); the caller spins and
- * yields while the last chunks finish. */
-#define SPIN 300
-#define TK_GEN(t) ((t) >> 40)
-#define TK_N(t) ((uint32_t)((t) >> 20) & 0xFFFFF)
-#define TK_NEXT(t) ((uint32_t)(t) & 0xFFFFF)
+static const struct pent *ptab_find(const struct ptab *p, uint64_t k)
+{
+	size_t m = p->cap - 1, s = phash(p, k);
+	while (p->t[s].key != k) {
+		if (p->t[s].key == EMPTY_KEY)
+			return NULL;
+		s = (s + 1) & m;
+	}
+	return &p->t[s];
+}
+
+/* Setup task, once the main thread has given every pair an id: the
+ * partition's lists go to their ids (the pair table is only read). */
+static void part_move(struct trainer *tr, struct part *P)
+{
+	for (size_t i = 0; i < P->pt.cap; i++) {
+		const struct pent *le = &P->pt.t[i];
+		if (le->key == EMPTY_KEY)
+			continue;
+		uint32_t id = ptab_find(&tr->pt, le->key)->pos;
+		part_reserve(P, id);
+		P->l[id] = P->pp.l[le->pos];
+	}
+	free(P->pp.l);
+	free(P->pp.freel);
+	free(P->pt.t);
+	memset(&P->pp, 0, sizeof(P->pp));
+	memset(&P->pt, 0, sizeof(P->pt));
+}
+
+/* The last step's chains join the lists that apply_counts chose for them
+ * (each is a list new in that step: one allocation of the right size). */
+static void part_flush(struct trainer *tr, struct part *P)
+{
+	struct chgbuf *o = &P->buf;
+	for (size_t i = 0; i < P->ncx; i++) {
+		if (!P->cx[i].nwords || tr->dead[P->dst[i]])
+			continue;
+		const struct aent *c = &o->t[P->cx[i].slot];
+		uint32_t id = P->dst[i];
+		part_reserve(P, id);
+		struct posl *l = &P->l[id];
+		if (l->n + c->nwords > l->cap) {
+			l->cap = l->n + c->nwords;
+			l->w = wn_xrealloc(l->w, (size_t)l->cap * sizeof(*l->w));
+		}
+		uint32_t *w = l->w + l->n;
+		for (uint32_t k = c->head; k; k = o->node[k - 1].next)
+			*w++ = o->node[k - 1].w;
+		l->n += c->nwords;
+	}
+	agg_reset(o);
+	P->pending = 0;
+}
+
+/* Merge task: finish the last step's lists, then rewrite this partition's
+ * words of the merged pair's list (and drop that list). */
+static void part_merge(struct trainer *tr, struct part *P)
+{
+	if (P->pending)
+		part_flush(tr, P);
+	if (tr->list < P->lcap) {
+		struct posl *l = &P->l[tr->list];
+		rewrite_words(tr, l->w, 0, l->n, &P->buf);
+		free(l->w);
+		*l = (struct posl){ 0 };
+	}
+	const struct chgbuf *o = &P->buf;
+	if (o->nused > P->cxcap) {
+		P->cxcap = WN_MAX(o->nused, 2 * P->cxcap);
+		free(P->cx);
+		free(P->dst);
+		P->cx = wn_xmalloc(P->cxcap * sizeof(*P->cx));
+		P->dst = wn_xmalloc(P->cxcap * sizeof(*P->dst));
+	}
+	for (size_t i = 0; i < o->nused; i++) {
+		const struct aent *c = &o->t[o->used[i]];
+		P->cx[i] = (struct cx){ c->pair, c->delta, o->used[i], c->nwords };
+	}
+	P->ncx = o->nused;
+	P->pending = 1;
+}
+
+static void run_part(struct trainer *tr, int idx)
+{
+	struct part *P = &tr->part[idx];
+	if (tr->job == JOB_MERGE)
+		part_merge(tr, P);
+	else if (tr->job == JOB_COUNT)
+		part_count(tr, P, idx);
+	else
+		part_move(tr, P);
+}
+
+/* Tasks. The main thread sets the task's fields and bumps `task`; every
+ * thread then claims partitions with a compare-and-swap on their `claimed`
+ * (from task-1 to task), runs them and marks them done; the main thread
+ * runs partition 0, takes any partition still unclaimed, and waits for the
+ * rest. A merge step's parallel part lasts a few microseconds (most steps
+ * rewrite some hundred words), far less than a futex wake-up, so workers
+ * spin on `task` between steps and only block after SPIN idle rounds (the
+ * blocking path re-checks under the mutex, so no wake-up is lost). On a
+ * loaded machine a worker may not get a core for milliseconds; the main
+ * thread then simply runs its partition (what rayon's work stealing gives
+ * HF). Nothing depends on which thread ran a partition, so the result does
+ * not depend on the number of threads or on timing. */
+#define SPIN 4096
 
 static inline void cpu_relax(void)
 {
@@ -671,112 +774,121 @@ static inline void cpu_relax(void)
 #endif
 }
 
-/* Take and run chunks of job generation g until none is left. */
-static void take_chunks(struct trainer *tr, uint64_t g, struct chgbuf *o)
+/* Run partition idx of task k unless another thread has claimed it. */
+static int try_part(struct trainer *tr, int idx, uint64_t k)
 {
-	uint64_t t = atomic_load(&tr->ticket);
-	while (TK_GEN(t) == g && TK_NEXT(t) < TK_N(t)) {
-		if (!atomic_compare_exchange_weak(&tr->ticket, &t, t + 1))
-			continue; /* t was reloaded */
-		run_job(tr, TK_NEXT(t), o);
-		atomic_fetch_add(&tr->ndone, 1);
-		t = atomic_load(&tr->ticket);
-	}
+	struct part *P = &tr->part[idx];
+	uint64_t want = k - 1;
+	if (atomic_load_explicit(&P->claimed, memory_order_relaxed) != want ||
+	    !atomic_compare_exchange_strong(&P->claimed, &want, k))
+		return 0;
+	run_part(tr, idx);
+	atomic_store_explicit(&P->done, k, memory_order_release);
+	return 1;
 }
 
-/* Run tr->job in nchunks chunks (< 2^20) on every thread and wait. */
-static void run_all(struct trainer *tr, uint32_t nchunks, struct chgbuf *mainbuf)
+/* Publish the task set in tr and return when every partition has run it. */
+static void run_task(struct trainer *tr)
 {
 	if (tr->nthreads == 1) {
-		for (uint32_t c = 0; c < nchunks; c++)
-			run_job(tr, c, mainbuf);
+		run_part(tr, 0);
 		return;
 	}
-	uint64_t g = (TK_GEN(atomic_load(&tr->ticket)) + 1) & 0xFFFFFF;
-	atomic_store(&tr->ndone, 0);
-	atomic_store(&tr->ticket, g << 40 | (uint64_t)nchunks << 20);
-	pthread_mutex_lock(&tr->mu);
-	atomic_fetch_add(&tr->gen, 1);
-	pthread_cond_broadcast(&tr->go);
-	pthread_mutex_unlock(&tr->mu);
-	take_chunks(tr, g, mainbuf);
-	for (unsigned i = 0; atomic_load(&tr->ndone) < nchunks; i++) {
-		if (i < SPIN)
-			cpu_relax();
-		else
-			sched_yield(); /* the thread we wait for may need this core */
+	uint64_t k = atomic_load_explicit(&tr->task, memory_order_relaxed) + 1;
+	atomic_store(&tr->task, k); /* seq_cst: a worker going to sleep sees it, or we see nsleep */
+	if (atomic_load(&tr->nsleep)) {
+		pthread_mutex_lock(&tr->mu);
+		pthread_cond_broadcast(&tr->go);
+		pthread_mutex_unlock(&tr->mu);
 	}
+	try_part(tr, 0, k);
+	for (int i = 1; i < tr->nthreads; i++)
+		if (try_part(tr, i, k))
+			tr->steals++;
+	for (int i = 0; i < tr->nthreads; i++)
+		for (unsigned n = 0; atomic_load_explicit(&tr->part[i].done, memory_order_acquire) != k; n++) {
+			if (n < SPIN)
+				cpu_relax();
+			else
+				sched_yield(); /* the thread we wait for may need this core */
+		}
 }
 
 static void *worker_main(void *arg)
 {
 	struct worker *wk = arg;
 	struct trainer *tr = wk->tr;
-	uint64_t seen = 0;
+	uint64_t seen = 0, k;
 	for (;;) {
-		for (int i = 0; i < SPIN && atomic_load(&tr->gen) == seen && !atomic_load(&tr->stop); i++)
-			cpu_relax();
-		if (atomic_load(&tr->gen) == seen && !atomic_load(&tr->stop)) {
+		for (unsigned n = 0; (k = atomic_load_explicit(&tr->task, memory_order_acquire)) == seen; n++) {
+			if (atomic_load(&tr->stop))
+				return NULL;
+			if (n < SPIN) {
+				cpu_relax();
+				continue;
+			}
 			pthread_mutex_lock(&tr->mu);
-			while (atomic_load(&tr->gen) == seen && !atomic_load(&tr->stop))
+			atomic_fetch_add(&tr->nsleep, 1);
+			while (atomic_load(&tr->task) == seen && !atomic_load(&tr->stop))
 				pthread_cond_wait(&tr->go, &tr->mu);
+			atomic_fetch_sub(&tr->nsleep, 1);
 			pthread_mutex_unlock(&tr->mu);
+			n = 0;
 		}
-		if (atomic_load(&tr->stop))
-			return NULL;
-		seen = atomic_load(&tr->gen);
-		take_chunks(tr, TK_GEN(atomic_load(&tr->ticket)), &wk->out);
+		seen = k;
+		for (int j = 0; j < tr->nthreads; j++)
+			try_part(tr, (wk->idx + j) % tr->nthreads, k);
 	}
 }
 
-/* Applying one thread's aggregated changes is split in two. apply_counts
- * (serial, in a fixed order) updates the pair table, gives each pair that
- * gained words this step its new list (touched pairs are remembered in
- * *touched) and reserves the chain's place in it; apply_words then copies
- * the chains into their places, which for a parallel step every thread does
- * for its own buffer at once (the places do not overlap). */
-static void apply_counts(struct trainer *tr, struct chgbuf *o, uint32_t step, uint64_t **touched, size_t *nt,
+/* List ids (main thread). An id dropped in a step may still be named by
+ * chains that the next task flushes (and skips, being dead), so it is
+ * reused only after that task. */
+static uint32_t id_new(struct trainer *tr)
+{
+	uint32_t id = tr->nfree ? tr->freel[--tr->nfree] : tr->nids++;
+	if (id >= tr->deadcap) { /* grown between tasks only */
+		size_t nc = tr->deadcap ? tr->deadcap * 2 : 1024;
+		while (nc <= id)
+			nc *= 2;
+		tr->dead = wn_xrealloc(tr->dead, nc);
+		memset(tr->dead + tr->deadcap, 0, nc - tr->deadcap);
+		tr->deadcap = nc;
+	}
+	return id;
+}
+
+static void id_retire(struct trainer *tr, uint32_t id)
+{
+	WN_GROW(tr->retire, tr->retcap, tr->nretire + 1);
+	tr->retire[tr->nretire++] = id;
+}
+
+/* After a merge task (main thread, partitions in order): the changes go
+ * into the pair table; a pair that gained words this step gets a new list
+ * id (and is remembered in *touched); the chains learn their list. */
+static void apply_counts(struct trainer *tr, struct part *P, uint32_t step, uint64_t **touched, size_t *nt,
 			 size_t *tcap)
 {
-	for (size_t i = 0; i < o->nused; i++) {
-		struct aent *c = &o->t[o->used[i]];
-		if (i + PREFETCH_AHEAD < o->nused)
-			__builtin_prefetch(&tr->pt.t[phash(&tr->pt, o->t[o->used[i + PREFETCH_AHEAD]].pair)]);
+	for (size_t i = 0; i < P->ncx; i++) {
+		const struct cx *c = &P->cx[i];
+		if (i + PREFETCH_AHEAD < P->ncx)
+			__builtin_prefetch(&tr->pt.t[phash(&tr->pt, P->cx[i + PREFETCH_AHEAD].pair)]);
 		struct pent *e = ptab_get(&tr->pt, c->pair);
 		e->count += c->delta;
-		if (!c->head)
+		if (!c->nwords)
 			continue;
 		if (e->stamp != step) {
 			e->stamp = step;
-			e->pos = pos_new(&tr->pp);
+			e->pos = id_new(tr);
 			if (*nt == *tcap) {
 				*tcap = *tcap ? *tcap * 2 : 256;
 				*touched = wn_xrealloc(*touched, *tcap * sizeof(**touched));
 			}
 			(*touched)[(*nt)++] = c->pair;
 		}
-		struct posl *l = &tr->pp.l[e->pos];
-		if (l->n + c->nwords > l->cap) { /* one allocation per pair and thread */
-			l->cap = l->n + c->nwords;
-			l->w = wn_xrealloc(l->w, (size_t)l->cap * sizeof(*l->w));
-		}
-		c->dst = e->pos;
-		c->at = l->n;
-		l->n += c->nwords;
+		P->dst[i] = e->pos;
 	}
-}
-
-static void apply_words(struct trainer *tr, struct chgbuf *o)
-{
-	for (size_t i = 0; i < o->nused; i++) {
-		const struct aent *c = &o->t[o->used[i]];
-		if (!c->head)
-			continue;
-		uint32_t *w = tr->pp.l[c->dst].w + c->at;
-		for (uint32_t k = c->head; k; k = o->node[k - 1].next)
-			*w++ = o->node[k - 1].w;
-	}
-	agg_reset(o);
 }
 
 
@@ -921,8 +1033,12 @@ static int train(const struct wn_bpe_counts *c, struct wn_bpe_counts **take, con
 	free(tmp);
 	free(hist);
 	tr->sym = wn_bpe_big_alloc((nsym + 3 * nw + 1) * sizeof(*tr->sym));
+	const size_t bwords = o->block_words ? o->block_words : BLOCK_WORDS;
+	tr->bstart = wn_xmalloc((nw / bwords + 2) * sizeof(*tr->bstart));
 	size_t at = 0;
 	for (size_t q = 0; q < nord; q++) {
+		if (q % bwords == 0)
+			tr->bstart[tr->nblk++] = (uint32_t)at;
 		if (q + 8 < nord)
 			__builtin_prefetch(&c->e[(uint32_t)ord[q + 8]]);
 		size_t i = (uint32_t)ord[q];
@@ -934,6 +1050,7 @@ static int train(const struct wn_bpe_counts *c, struct wn_bpe_counts **take, con
 			tr->sym[at++] = byte_id[p[j]];
 		tr->nw++;
 	}
+	tr->bstart[tr->nblk] = (uint32_t)at;
 	free(ord);
 
 	size_t npieces = c->n;
@@ -945,42 +1062,30 @@ static int train(const struct wn_bpe_counts *c, struct wn_bpe_counts **take, con
 
 	/* Threads (started before the setup, which they share). */
 	tr->nthreads = o->threads > 1 ? o->threads : 1;
-	if (!o->par_min_words && (size_t)tr->nthreads > (size_t)tr->nw / 64 + 1)
+	if (!o->block_words && (size_t)tr->nthreads > (size_t)tr->nw / 64 + 1)
 		tr->nthreads = (int)(tr->nw / 64 + 1); /* tiny corpora: not worth it */
-	struct chgbuf mainbuf;
-	agg_init(&mainbuf);
-	tr->mainbuf = &mainbuf;
+	tr->part = calloc_lines((size_t)tr->nthreads, sizeof(*tr->part));
+	for (int i = 0; i < tr->nthreads; i++)
+		agg_init(&tr->part[i].buf);
+	int started = 1;
 	if (tr->nthreads > 1) {
 		pthread_mutex_init(&tr->mu, NULL);
 		pthread_cond_init(&tr->go, NULL);
-		tr->wk = calloc_lines((size_t)tr->nthreads, sizeof(*tr->wk));
-		for (int i = 1; i < tr->nthreads; i++) {
-			tr->wk[i].tr = tr;
-			tr->wk[i].idx = i;
-			agg_init(&tr->wk[i].out);
-			if (pthread_create(&tr->wk[i].th, NULL, worker_main, &tr->wk[i])) {
-				agg_release(&tr->wk[i].out);
-				tr->nthreads = i; /* run with what we have */
-				break;
-			}
+		tr->wk = wn_xcalloc((size_t)tr->nthreads, sizeof(*tr->wk));
+		for (; started < tr->nthreads; started++) {
+			tr->wk[started].tr = tr;
+			tr->wk[started].idx = started;
+			if (pthread_create(&tr->wk[started].th, NULL, worker_main, &tr->wk[started]))
+				break; /* the partitions are still run, by the threads we have */
 		}
 	}
 
-	/* Initial pair counts and word lists: each thread counts a slice of
-	 * the words in its own table; the tables are then folded into the
-	 * first one (word lists moved or appended). */
-	tr->bound = wn_xmalloc(((size_t)tr->nthreads + 1) * sizeof(*tr->bound));
-	for (uint32_t w = 0, k = 0, t = 0; t <= (uint32_t)tr->nthreads; k++, w += 3 + (k <= tr->nw ? tr->sym[w] : 0)) {
-		while (t <= (uint32_t)tr->nthreads && (uint64_t)k >= (uint64_t)tr->nw * t / (uint32_t)tr->nthreads)
-			tr->bound[t++] = k >= tr->nw ? (uint32_t)at : w;
-		if (k >= tr->nw)
-			break;
-	}
-	tr->sl = calloc_lines((size_t)tr->nthreads, sizeof(*tr->sl));
-	tr->job = JOB_SETUP;
-	run_all(tr, (uint32_t)tr->nthreads, &mainbuf);
-	tr->job = JOB_REWRITE;
-	/* The folded table is made at its final size. Entries are only ever
+	/* Initial pair counts and word lists: each partition counts its words
+	 * in its own table; the counts are folded into the pair table, which
+	 * gives each pair a list id; each partition's lists go to their ids. */
+	tr->job = JOB_COUNT;
+	run_task(tr);
+	/* The pair table is made at its final size. Entries are only ever
 	 * added: every pair that a merge creates stays (with count 0 once it
 	 * is gone), about 26 per merge on mixed-real-text, so the table ends
 	 * some 50 times larger than at the start. Growing it by doubling
@@ -992,52 +1097,29 @@ static int train(const struct wn_bpe_counts *c, struct wn_bpe_counts **take, con
 	if (est > nsym)
 		est = nsym;
 	for (int t = 0; t < tr->nthreads; t++)
-		have += tr->sl[t].pt.n;
+		have += tr->part[t].pt.n;
 	ptab_init(&tr->pt, WN_MAX(est, have));
 	for (int t = 0; t < tr->nthreads; t++) {
-		struct setup_local *L = &tr->sl[t];
-		for (size_t i = 0; i < L->pt.cap; i++) {
-			struct pent *le = &L->pt.t[i];
+		const struct ptab *lp = &tr->part[t].pt;
+		for (size_t i = 0; i < lp->cap; i++) {
+			const struct pent *le = &lp->t[i];
 			if (le->key == EMPTY_KEY)
 				continue;
 			struct pent *e = ptab_get(&tr->pt, le->key);
-			struct posl *from = &L->pp.l[le->pos];
 			e->count += le->count;
-			if (e->pos == UINT32_MAX) {
-				e->pos = pos_new(&tr->pp);
-				tr->pp.l[e->pos] = *from;
-				*from = (struct posl){ 0 };
-			} else {
-				struct posl *to = &tr->pp.l[e->pos];
-				if (to->n + from->n > to->cap) {
-					to->cap = to->n + from->n;
-					to->w = wn_xrealloc(to->w, (size_t)to->cap * sizeof(*to->w));
-				}
-				memcpy(to->w + to->n, from->w, (size_t)from->n * sizeof(*from->w));
-				to->n += from->n;
-			}
+			if (e->pos == UINT32_MAX)
+				e->pos = id_new(tr);
 		}
-		for (size_t i = 0; i < L->pp.n; i++)
-			free(L->pp.l[i].w);
-		free(L->pp.l);
-		free(L->pp.freel);
-		free(L->pt.t);
 	}
-	free(tr->sl);
-	free(tr->bound);
-	tr->sl = NULL;
-	tr->bound = NULL;
+	tr->job = JOB_MOVE;
+	run_task(tr);
 	tr->hp.lvl = 65; /* all in buckets: the first pq_ready pulls the top level */
 	for (size_t i = 0; i < tr->pt.cap; i++) {
-		struct pent *e = &tr->pt.t[i];
-		if (e->key == EMPTY_KEY)
-			continue;
-		if (e->count > 0)
+		const struct pent *e = &tr->pt.t[i];
+		if (e->key != EMPTY_KEY && e->count > 0)
 			pq_push(&tr->hp, (struct hent){ (uint64_t)e->count, e->key, e->pos });
-		else
-			pos_free(&tr->pp, e->pos);
-		e->pos = UINT32_MAX;
 	}
+	tr->job = JOB_MERGE;
 	double t_init = wn_now();
 
 	/* The merge loop. */
@@ -1045,9 +1127,7 @@ static int train(const struct wn_bpe_counts *c, struct wn_bpe_counts **take, con
 	uint64_t *touched = NULL;
 	size_t ntouched = 0, tcap = 0;
 	uint32_t step = 0;
-	size_t par_min = o->par_min_words ? o->par_min_words : PAR_MIN_WORDS;
 	double t0 = wn_now();
-	uint64_t par_steps = 0, par_words = 0, all_words = 0;
 	while (m->ntok < o->vocab_size && pq_ready(&tr->hp)) {
 		struct hent top = heap_pop(&tr->hp.hp);
 		struct pent *e = ptab_get(&tr->pt, top.pair);
@@ -1057,7 +1137,7 @@ static int train(const struct wn_bpe_counts *c, struct wn_bpe_counts **take, con
 			continue;
 		}
 		if (top.count < 1 || (o->min_frequency > top.count)) {
-			pq_push(&tr->hp, top); /* keep its list owned: freed below */
+			pq_push(&tr->hp, top);
 			break;
 		}
 		uint32_t a = PAIR_A(top.pair), b = PAIR_B(top.pair);
@@ -1077,73 +1157,68 @@ static int train(const struct wn_bpe_counts *c, struct wn_bpe_counts **take, con
 		tr->a = a;
 		tr->b = b;
 		tr->nid = nid;
-		struct posl *pl = &tr->pp.l[top.pos];
-		tr->jobw = pl->w;
-		tr->njobw = pl->n;
+		tr->list = top.pos;
+		run_task(tr);
+		/* the task flushed the chains of the last step: ids dropped then are free now */
+		for (size_t i = 0; i < tr->ndead; i++)
+			tr->dead[tr->deadl[i]] = 0;
+		tr->ndead = 0;
+		WN_GROW(tr->freel, tr->freecap, tr->nfree + tr->nretire);
+		memcpy(tr->freel + tr->nfree, tr->retire, tr->nretire * sizeof(*tr->retire));
+		tr->nfree += tr->nretire;
+		tr->nretire = 0;
 		ntouched = 0;
-		all_words += pl->n;
-		if (tr->nthreads > 1 && pl->n >= par_min * (size_t)tr->nthreads) {
-			par_steps++;
-			par_words += pl->n;
-			tr->chunk = WN_MAX((size_t)64, pl->n >> 19);
-			run_all(tr, (uint32_t)((pl->n + tr->chunk - 1) / tr->chunk), &mainbuf);
-			apply_counts(tr, &mainbuf, step, &touched, &ntouched, &tcap);
-			for (int i = 1; i < tr->nthreads; i++)
-				apply_counts(tr, &tr->wk[i].out, step, &touched, &ntouched, &tcap);
-			size_t nodes = mainbuf.nn;
-			for (int i = 1; i < tr->nthreads; i++)
-				nodes += tr->wk[i].out.nn;
-			if (nodes >= PAR_MIN_NODES) { /* worth another round of the threads */
-				tr->job = JOB_WORDS;
-				run_all(tr, (uint32_t)tr->nthreads, &mainbuf);
-				tr->job = JOB_REWRITE;
-			} else {
-				apply_words(tr, &mainbuf);
-				for (int i = 1; i < tr->nthreads; i++)
-					apply_words(tr, &tr->wk[i].out);
-			}
-		} else {
-			rewrite_words(tr, pl->w, 0, pl->n, &mainbuf);
-			apply_counts(tr, &mainbuf, step, &touched, &ntouched, &tcap);
-			apply_words(tr, &mainbuf);
-		}
-		pos_free(&tr->pp, top.pos);
+		for (int i = 0; i < tr->nthreads; i++)
+			apply_counts(tr, &tr->part[i], step, &touched, &ntouched, &tcap);
 		for (size_t i = 0; i < ntouched; i++) {
-			struct pent *t = ptab_get(&tr->pt, touched[i]);
-			if (t->count > 0)
+			const struct pent *t = ptab_get(&tr->pt, touched[i]);
+			if (t->count > 0) {
 				pq_push(&tr->hp, (struct hent){ (uint64_t)t->count, t->key, t->pos });
-			else
-				pos_free(&tr->pp, t->pos);
+			} else {
+				tr->dead[t->pos] = 1;
+				WN_GROW(tr->deadl, tr->deadlcap, tr->ndead + 1);
+				tr->deadl[tr->ndead++] = t->pos;
+				id_retire(tr, t->pos);
+			}
 		}
+		id_retire(tr, top.pos);
 		if (o->verbose && step % 5000 == 0)
 			fprintf(stderr, "bpe: %u merges, vocab %zu, %.1f s\n", step, m->ntok, wn_now() - t0);
 	}
 
 	if (o->verbose)
-		fprintf(stderr, "bpe: %zu pieces, %u words, pair table %zu/%zu; setup %.2f s, %u merges in %.2f s (%llu steps on %d threads: "
-				"%llu of %llu word rewrites)\n",
-			npieces, tr->nw, tr->pt.n, tr->pt.cap, t_init - t_start, step, wn_now() - t0, (unsigned long long)par_steps,
-			tr->nthreads, (unsigned long long)par_words, (unsigned long long)all_words);
+		fprintf(stderr, "bpe: %zu pieces, %u words, pair table %zu/%zu; setup %.2f s, %u merges in %.2f s "
+				"(%d partitions of %zu-word blocks; %llu tasks taken over from late threads)\n",
+			npieces, tr->nw, tr->pt.n, tr->pt.cap, t_init - t_start, step, wn_now() - t0, tr->nthreads,
+			bwords, (unsigned long long)tr->steals);
 	/* Tear down. */
 	if (tr->nthreads > 1) {
 		pthread_mutex_lock(&tr->mu);
 		atomic_store(&tr->stop, 1);
 		pthread_cond_broadcast(&tr->go);
 		pthread_mutex_unlock(&tr->mu);
-		for (int i = 1; i < tr->nthreads; i++) {
+		for (int i = 1; i < started; i++)
 			pthread_join(tr->wk[i].th, NULL);
-			agg_release(&tr->wk[i].out);
-		}
 		free(tr->wk);
 		pthread_mutex_destroy(&tr->mu);
 		pthread_cond_destroy(&tr->go);
 	}
-	agg_release(&mainbuf);
+	for (int i = 0; i < tr->nthreads; i++) {
+		struct part *P = &tr->part[i];
+		for (size_t id = 0; id < P->lcap; id++)
+			free(P->l[id].w);
+		free(P->l);
+		agg_release(&P->buf);
+		free(P->cx);
+		free(P->dst);
+	}
+	free(tr->part);
 	free(touched);
-	for (size_t i = 0; i < tr->pp.n; i++)
-		free(tr->pp.l[i].w);
-	free(tr->pp.l);
-	free(tr->pp.freel);
+	free(tr->freel);
+	free(tr->retire);
+	free(tr->dead);
+	free(tr->deadl);
+	free(tr->bstart);
 	pq_release(&tr->hp);
 	free(tr->pt.t);
 	free(tr->tm.slot);

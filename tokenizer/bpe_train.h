@@ -36,7 +36,7 @@ struct wn_bpe_train_opts {
 	const char *const *specials; /* UTF-8 strings, given ids 0..nspecials-1 */
 	size_t nspecials;
 	int verbose;            /* progress lines on stderr */
-	size_t par_min_words;   /* words per thread that make a step parallel (0: default) */
+	size_t block_words;     /* words per block of the thread partitions (0: default; tests use 1) */
 };
 
 struct wn_bpe_merge {

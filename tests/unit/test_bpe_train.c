@@ -274,7 +274,7 @@ TEST(random_against_naive)
 			struct wn_bpe_model m;
 			struct wn_bpe_train_opts o = opts(vocab);
 			o.threads = threads;
-			o.par_min_words = 1;
+			o.block_words = 1;
 			CHECK(wn_bpe_train(c, &o, &m, NULL, 0) == 0);
 			/* the reference, from the same alphabet */
 			static struct rword rw[25];
