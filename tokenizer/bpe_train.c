@@ -362,14 +362,13 @@ struct part {
 	size_t dstcap;
 	struct posl *l;  /* l[id]: this partition's words of list id (owned) */
 	size_t lcap;
-	int pending;     /* buf holds the last step's changes, chains not yet in lists */
 	struct ptab pt;  /* setup only: this partition's pairs ... */
 	struct pospool pp; /* ... and their word lists */
 	_Alignas(64) _Atomic uint64_t claimed; /* last task taken */
 	_Alignas(64) _Atomic uint64_t done;    /* last task finished */
 };
 
-enum { JOB_COUNT, JOB_MOVE, JOB_MERGE };
+enum { JOB_COUNT, JOB_MOVE, JOB_MERGE, JOB_FLUSH };
 
 struct worker {
 	struct trainer *tr;
@@ -711,15 +710,12 @@ static void part_flush(struct trainer *tr, struct part *P)
 		l->n += c->nwords;
 	}
 	agg_reset(o);
-	P->pending = 0;
 }
 
-/* Merge task: finish the last step's lists, then rewrite this partition's
- * words of the merged pair's list (and drop that list). */
+/* Merge task: rewrite this partition's words of the merged pair's list
+ * (and drop that list); copy the changes out for the main thread. */
 static void part_merge(struct trainer *tr, struct part *P)
 {
-	if (P->pending)
-		part_flush(tr, P);
 	if (tr->list < P->lcap) {
 		struct posl *l = &P->l[tr->list];
 		rewrite_words(tr, l->w, 0, l->n, &P->buf);
@@ -739,7 +735,6 @@ static void part_merge(struct trainer *tr, struct part *P)
 		P->cx[i] = (struct cx){ c->pair, c->delta, o->used[i], c->nwords };
 	}
 	P->ncx = o->nused;
-	P->pending = 1;
 }
 
 static void run_part(struct trainer *tr, int idx)
@@ -747,6 +742,8 @@ static void run_part(struct trainer *tr, int idx)
 	struct part *P = &tr->part[idx];
 	if (tr->job == JOB_MERGE)
 		part_merge(tr, P);
+	else if (tr->job == JOB_FLUSH)
+		part_flush(tr, P);
 	else if (tr->job == JOB_COUNT)
 		part_count(tr, P, idx);
 	else
@@ -788,10 +785,10 @@ static int try_part(struct trainer *tr, int idx, uint64_t k)
 }
 
 /* Publish the task set in tr and return when every partition has run it. */
-static void run_task(struct trainer *tr)
+static void task_publish(struct trainer *tr)
 {
 	if (tr->nthreads == 1) {
-		run_part(tr, 0);
+		run_part(tr, 0); /* one partition: run it now */
 		return;
 	}
 	uint64_t k = atomic_load_explicit(&tr->task, memory_order_relaxed) + 1;
@@ -801,8 +798,19 @@ static void run_task(struct trainer *tr)
 		pthread_cond_broadcast(&tr->go);
 		pthread_mutex_unlock(&tr->mu);
 	}
-	try_part(tr, 0, k);
-	for (int i = 1; i < tr->nthreads; i++)
+}
+
+/* Run what no thread has claimed of the published task, and wait for the
+ * rest. `own`: partition 0 is the main thread's (else it is left to the
+ * workers first, as the others). */
+static void task_finish(struct trainer *tr, int own)
+{
+	if (tr->nthreads == 1)
+		return;
+	uint64_t k = atomic_load_explicit(&tr->task, memory_order_relaxed);
+	if (own)
+		try_part(tr, 0, k);
+	for (int i = own; i < tr->nthreads; i++)
 		if (try_part(tr, i, k))
 			tr->steals++;
 	for (int i = 0; i < tr->nthreads; i++)
@@ -812,6 +820,12 @@ static void run_task(struct trainer *tr)
 			else
 				sched_yield(); /* the thread we wait for may need this core */
 		}
+}
+
+static void run_task(struct trainer *tr)
+{
+	task_publish(tr);
+	task_finish(tr, 1);
 }
 
 static void *worker_main(void *arg)
@@ -1128,6 +1142,7 @@ static int train(const struct wn_bpe_counts *c, struct wn_bpe_counts **take, con
 	size_t ntouched = 0, tcap = 0;
 	uint32_t step = 0;
 	double t0 = wn_now();
+	int flushing = 0; /* a flush task is out */
 	while (m->ntok < o->vocab_size && pq_ready(&tr->hp)) {
 		struct hent top = heap_pop(&tr->hp.hp);
 		struct pent *e = ptab_get(&tr->pt, top.pair);
@@ -1154,12 +1169,11 @@ static int train(const struct wn_bpe_counts *c, struct wn_bpe_counts **take, con
 		record_merge(m, &mcap, a, b, nid);
 
 		step++;
-		tr->a = a;
-		tr->b = b;
-		tr->nid = nid;
-		tr->list = top.pos;
-		run_task(tr);
-		/* the task flushed the chains of the last step: ids dropped then are free now */
+		if (flushing) { /* the last step's lists are complete after this */
+			task_finish(tr, 0);
+			flushing = 0;
+		}
+		/* ids dropped in the last step are named by no chain now */
 		for (size_t i = 0; i < tr->ndead; i++)
 			tr->dead[tr->deadl[i]] = 0;
 		tr->ndead = 0;
@@ -1167,25 +1181,42 @@ static int train(const struct wn_bpe_counts *c, struct wn_bpe_counts **take, con
 		memcpy(tr->freel + tr->nfree, tr->retire, tr->nretire * sizeof(*tr->retire));
 		tr->nfree += tr->nretire;
 		tr->nretire = 0;
+		tr->job = JOB_MERGE;
+		tr->a = a;
+		tr->b = b;
+		tr->nid = nid;
+		tr->list = top.pos;
+		run_task(tr);
 		ntouched = 0;
 		for (int i = 0; i < tr->nthreads; i++)
 			apply_counts(tr, &tr->part[i], step, &touched, &ntouched, &tcap);
+		/* Pairs that gained words but have no count left are dropped. Then
+		 * the chains can join their lists: the workers do that while this
+		 * thread queues the new pairs and finds the next merge. */
 		for (size_t i = 0; i < ntouched; i++) {
 			const struct pent *t = ptab_get(&tr->pt, touched[i]);
-			if (t->count > 0) {
-				pq_push(&tr->hp, (struct hent){ (uint64_t)t->count, t->key, t->pos });
-			} else {
+			if (t->count <= 0) {
 				tr->dead[t->pos] = 1;
 				WN_GROW(tr->deadl, tr->deadlcap, tr->ndead + 1);
 				tr->deadl[tr->ndead++] = t->pos;
 				id_retire(tr, t->pos);
 			}
 		}
+		tr->job = JOB_FLUSH;
+		task_publish(tr);
+		flushing = tr->nthreads > 1;
+		for (size_t i = 0; i < ntouched; i++) {
+			const struct pent *t = ptab_get(&tr->pt, touched[i]);
+			if (t->count > 0)
+				pq_push(&tr->hp, (struct hent){ (uint64_t)t->count, t->key, t->pos });
+		}
 		id_retire(tr, top.pos);
 		if (o->verbose && step % 5000 == 0)
 			fprintf(stderr, "bpe: %u merges, vocab %zu, %.1f s\n", step, m->ntok, wn_now() - t0);
 	}
 
+	if (flushing)
+		task_finish(tr, 0);
 	if (o->verbose)
 		fprintf(stderr, "bpe: %zu pieces, %u words, pair table %zu/%zu; setup %.2f s, %u merges in %.2f s "
 				"(%d partitions of %zu-word blocks; %llu tasks taken over from late threads)\n",
