@@ -98,6 +98,10 @@ static void add_tagged(struct wn_bpe_counts *c, const char *p, size_t n, uint32_
 	e->count = count;
 	e->len = (uint32_t)n;
 	e->tag = tag;
+	for (size_t j = 0; j < n; j++)
+		c->byteset[(unsigned char)p[j] >> 6] |= 1ull << ((unsigned char)p[j] & 63);
+	if (n > 1)
+		c->nsym += n;
 	if (n <= WN_BPE_INLINE) {
 		memcpy(e->u.inl, p, n);
 	} else {

@@ -46,6 +46,11 @@ struct wn_bpe_counts {
 	size_t alen, acap;
 	/* corpus statistics carried along (for meta.json and count files) */
 	uint64_t docs, bytes;
+	/* kept up by every insertion, for training (so it need not scan the
+	 * pieces again): the bytes that occur, and the bytes of pieces of two
+	 * or more bytes */
+	uint64_t byteset[4];
+	uint64_t nsym;
 };
 
 struct wn_bpe_counts *wn_bpe_counts_new(void);

@@ -368,7 +368,7 @@ struct part {
 	_Alignas(64) _Atomic uint64_t done;    /* last task finished */
 };
 
-enum { JOB_COUNT, JOB_MOVE, JOB_MERGE, JOB_FLUSH };
+enum { JOB_BUILD, JOB_COUNT, JOB_MOVE, JOB_MERGE, JOB_FLUSH };
 
 struct worker {
 	struct trainer *tr;
@@ -394,10 +394,15 @@ struct trainer {
 	int job;                     /* the published task */
 	uint32_t a, b, nid, list;
 	unsigned char *dead;         /* dead[id]: list dropped, its chains are not kept */
-	/* main thread only */
-	_Alignas(64) uint32_t nw;
+	uint32_t nw;
+	/* build task: the sorted pieces (ord: prefix << 32 | index in counts) */
+	const uint64_t *ord;
+	const struct wn_bpe_counts *counts;
+	size_t bwords;               /* words per block */
+	uint32_t byte_id[256];       /* byte -> token id */
+	/* main thread only (from its own cache line on) */
 	/* vocabulary */
-	struct wn_bpe_model *m;
+	_Alignas(64) struct wn_bpe_model *m;
 	size_t tokcap, bcap;
 	struct tokmap tm;
 	/* main thread only: all pairs (count, list id), the candidates, ids */
@@ -737,6 +742,38 @@ static void part_merge(struct trainer *tr, struct part *P)
 	P->ncx = o->nused;
 }
 
+/* Lay out the words ord[lo..hi) (in sorted order) from the counts. With
+ * `starts`, from offset 0, recording the block starts on the way;
+ * otherwise at the offset of block lo / bwords (lo a block start). */
+static void build_words(struct trainer *tr, size_t lo, size_t hi, int starts)
+{
+	const struct wn_bpe_counts *c = tr->counts;
+	const uint64_t *ord = tr->ord;
+	size_t at = starts ? 0 : tr->bstart[lo / tr->bwords];
+	for (size_t q = lo; q < hi; q++) {
+		if (starts && q % tr->bwords == 0)
+			tr->bstart[tr->nblk++] = (uint32_t)at;
+		if (q + 8 < hi)
+			__builtin_prefetch(&c->e[(uint32_t)ord[q + 8]]);
+		size_t i = (uint32_t)ord[q];
+		const unsigned char *p = (const unsigned char *)wn_bpe_counts_piece(c, i);
+		tr->sym[at++] = c->e[i].len;
+		tr->sym[at++] = (uint32_t)c->e[i].count;
+		tr->sym[at++] = (uint32_t)(c->e[i].count >> 32);
+		for (uint32_t j = 0; j < c->e[i].len; j++)
+			tr->sym[at++] = tr->byte_id[p[j]];
+	}
+	if (starts)
+		tr->bstart[tr->nblk] = (uint32_t)at;
+}
+
+/* Build task: the partition's blocks of words. */
+static void part_build(struct trainer *tr, int idx)
+{
+	for (size_t k = (size_t)idx; k < tr->nblk; k += (size_t)tr->nthreads)
+		build_words(tr, k * tr->bwords, WN_MIN((k + 1) * tr->bwords, (size_t)tr->nw), 0);
+}
+
 static void run_part(struct trainer *tr, int idx)
 {
 	struct part *P = &tr->part[idx];
@@ -746,6 +783,8 @@ static void run_part(struct trainer *tr, int idx)
 		part_flush(tr, P);
 	else if (tr->job == JOB_COUNT)
 		part_count(tr, P, idx);
+	else if (tr->job == JOB_BUILD)
+		part_build(tr, idx);
 	else
 		part_move(tr, P);
 }
@@ -977,22 +1016,14 @@ static int train(const struct wn_bpe_counts *c, struct wn_bpe_counts **take, con
 	m->nspecials = m->ntok;
 
 	/* The alphabet. */
-	unsigned char seen[256] = { 0 };
-	size_t nsym = 0;
-	for (size_t i = 0; i < c->n; i++) {
-		const unsigned char *p = (const unsigned char *)wn_bpe_counts_piece(c, i);
-		for (uint32_t j = 0; j < c->e[i].len; j++)
-			seen[p[j]] = 1;
-		if (c->e[i].len > 1)
-			nsym += c->e[i].len;
-	}
+	size_t nsym = c->nsym;
 	unsigned char order[256];
 	size_t nalpha = 0;
 	for (int b = 0; b < 256; b++)
-		if (seen[b] || o->all_bytes)
+		if (((c->byteset[b >> 6] >> (b & 63)) & 1) || o->all_bytes)
 			order[nalpha++] = (unsigned char)b;
 	qsort(order, nalpha, 1, cmp_byte_cp);
-	uint32_t byte_id[256];
+	uint32_t *byte_id = tr->byte_id;
 	for (size_t i = 0; i < nalpha; i++) {
 		char ch = (char)order[i];
 		uint64_t h = tok_hash(&ch, 1);
@@ -1046,38 +1077,10 @@ static int train(const struct wn_bpe_counts *c, struct wn_bpe_counts **take, con
 	}
 	free(tmp);
 	free(hist);
-	tr->sym = wn_bpe_big_alloc((nsym + 3 * nw + 1) * sizeof(*tr->sym));
-	const size_t bwords = o->block_words ? o->block_words : BLOCK_WORDS;
-	tr->bstart = wn_xmalloc((nw / bwords + 2) * sizeof(*tr->bstart));
-	size_t at = 0;
-	for (size_t q = 0; q < nord; q++) {
-		if (q % bwords == 0)
-			tr->bstart[tr->nblk++] = (uint32_t)at;
-		if (q + 8 < nord)
-			__builtin_prefetch(&c->e[(uint32_t)ord[q + 8]]);
-		size_t i = (uint32_t)ord[q];
-		const unsigned char *p = (const unsigned char *)wn_bpe_counts_piece(c, i);
-		tr->sym[at++] = c->e[i].len;
-		tr->sym[at++] = (uint32_t)c->e[i].count;
-		tr->sym[at++] = (uint32_t)(c->e[i].count >> 32);
-		for (uint32_t j = 0; j < c->e[i].len; j++)
-			tr->sym[at++] = byte_id[p[j]];
-		tr->nw++;
-	}
-	tr->bstart[tr->nblk] = (uint32_t)at;
-	free(ord);
-
-	size_t npieces = c->n;
-	if (take) { /* the words hold everything training needs from here */
-		wn_bpe_counts_free(*take);
-		*take = NULL;
-		c = NULL;
-	}
-
 	/* Threads (started before the setup, which they share). */
 	tr->nthreads = o->threads > 1 ? o->threads : 1;
-	if (!o->block_words && (size_t)tr->nthreads > (size_t)tr->nw / 64 + 1)
-		tr->nthreads = (int)(tr->nw / 64 + 1); /* tiny corpora: not worth it */
+	if (!o->block_words && (size_t)tr->nthreads > nw / 64 + 1)
+		tr->nthreads = (int)(nw / 64 + 1); /* tiny corpora: not worth it */
 	tr->part = calloc_lines((size_t)tr->nthreads, sizeof(*tr->part));
 	for (int i = 0; i < tr->nthreads; i++)
 		agg_init(&tr->part[i].buf);
@@ -1092,6 +1095,39 @@ static int train(const struct wn_bpe_counts *c, struct wn_bpe_counts **take, con
 			if (pthread_create(&tr->wk[started].th, NULL, worker_main, &tr->wk[started]))
 				break; /* the partitions are still run, by the threads we have */
 		}
+	}
+
+	tr->sym = wn_bpe_big_alloc((nsym + 3 * nw + 1) * sizeof(*tr->sym));
+	const size_t bwords = o->block_words ? o->block_words : BLOCK_WORDS;
+	tr->bstart = wn_xmalloc((nw / bwords + 2) * sizeof(*tr->bstart));
+	tr->nw = (uint32_t)nord;
+	tr->ord = ord;
+	tr->counts = c;
+	tr->bwords = bwords;
+	if (tr->nthreads == 1) { /* one pass: block starts found on the way */
+		build_words(tr, 0, nord, 1);
+	} else { /* block starts first (the words' sizes), then the blocks in parallel */
+		size_t at = 0;
+		for (size_t q = 0; q < nord; q++) {
+			if (q % bwords == 0)
+				tr->bstart[tr->nblk++] = (uint32_t)at;
+			if (q + 16 < nord)
+				__builtin_prefetch(&c->e[(uint32_t)ord[q + 16]]);
+			at += 3 + c->e[(uint32_t)ord[q]].len;
+		}
+		tr->bstart[tr->nblk] = (uint32_t)at;
+		tr->job = JOB_BUILD;
+		run_task(tr);
+	}
+	tr->ord = NULL;
+	tr->counts = NULL;
+	free(ord);
+
+	size_t npieces = c->n;
+	if (take) { /* the words hold everything training needs from here */
+		wn_bpe_counts_free(*take);
+		*take = NULL;
+		c = NULL;
 	}
 
 	/* Initial pair counts and word lists: each partition counts its words
