@@ -920,7 +920,7 @@ static void id_retire(struct trainer *tr, uint32_t id)
 /* After a merge task (main thread, partitions in order): the changes go
  * into the pair table; a pair that gained words this step gets a new list
  * id (and is remembered in *touched); the chains learn their list. */
-static void apply_counts(struct trainer *tr, struct part *P, uint32_t step, uint64_t **touched, size_t *nt,
+static void apply_counts(struct trainer *tr, struct part *P, uint32_t step, struct pent ***touched, size_t *nt,
 			 size_t *tcap)
 {
 	for (size_t i = 0; i < P->ncx; i++) {
@@ -938,7 +938,7 @@ static void apply_counts(struct trainer *tr, struct part *P, uint32_t step, uint
 				*tcap = *tcap ? *tcap * 2 : 256;
 				*touched = wn_xrealloc(*touched, *tcap * sizeof(**touched));
 			}
-			(*touched)[(*nt)++] = c->pair;
+			(*touched)[(*nt)++] = e; /* stays put: the table does not grow in a step */
 		}
 		P->dst[i] = e->pos;
 	}
@@ -1174,7 +1174,7 @@ static int train(const struct wn_bpe_counts *c, struct wn_bpe_counts **take, con
 
 	/* The merge loop. */
 	size_t mcap = 0;
-	uint64_t *touched = NULL;
+	struct pent **touched = NULL;
 	size_t ntouched = 0, tcap = 0;
 	uint32_t step = 0;
 	double t0 = wn_now();
@@ -1224,13 +1224,20 @@ static int train(const struct wn_bpe_counts *c, struct wn_bpe_counts **take, con
 		tr->list = top.pos;
 		run_task(tr);
 		ntouched = 0;
+		/* Room for every change first, so that the table does not grow
+		 * (and move its entries) while the touched ones are remembered. */
+		size_t need = tr->pt.n;
+		for (int i = 0; i < tr->nthreads; i++)
+			need += tr->part[i].ncx;
+		while (need * 4 > tr->pt.cap * 3)
+			ptab_grow(&tr->pt);
 		for (int i = 0; i < tr->nthreads; i++)
 			apply_counts(tr, &tr->part[i], step, &touched, &ntouched, &tcap);
 		/* Pairs that gained words but have no count left are dropped. Then
 		 * the chains can join their lists: the workers do that while this
 		 * thread queues the new pairs and finds the next merge. */
 		for (size_t i = 0; i < ntouched; i++) {
-			const struct pent *t = ptab_get(&tr->pt, touched[i]);
+			const struct pent *t = touched[i];
 			if (t->count <= 0) {
 				tr->dead[t->pos] = 1;
 				WN_GROW(tr->deadl, tr->deadlcap, tr->ndead + 1);
@@ -1242,7 +1249,7 @@ static int train(const struct wn_bpe_counts *c, struct wn_bpe_counts **take, con
 		task_publish(tr);
 		flushing = tr->nthreads > 1;
 		for (size_t i = 0; i < ntouched; i++) {
-			const struct pent *t = ptab_get(&tr->pt, touched[i]);
+			const struct pent *t = touched[i];
 			if (t->count > 0)
 				pq_push(&tr->hp, (struct hent){ (uint64_t)t->count, t->key, t->pos });
 		}
