@@ -309,6 +309,66 @@ struct tokmap {
 	size_t cap;
 };
 
+/* ---- the pairs that gained words in one step, across partitions ---- */
+
+struct gent {
+	uint64_t pair;
+	int64_t sum;  /* count over the partitions */
+	uint32_t id;  /* its new list */
+};
+
+struct group {
+	struct gent *t;
+	size_t cap; /* power of two */
+	uint32_t *used;
+	size_t nused, ucap;
+};
+
+static void group_rehash(struct group *g, size_t cap)
+{
+	struct gent *old = g->t;
+	g->t = wn_xmalloc(cap * sizeof(*g->t));
+	for (size_t i = 0; i < cap; i++)
+		g->t[i].pair = EMPTY_KEY;
+	for (size_t i = 0; i < g->nused; i++) {
+		struct gent e = old[g->used[i]];
+		size_t s = (size_t)((e.pair * 0x9E3779B97F4A7C15ull) >> 32) & (cap - 1);
+		while (g->t[s].pair != EMPTY_KEY)
+			s = (s + 1) & (cap - 1);
+		g->t[s] = e;
+		g->used[i] = (uint32_t)s;
+	}
+	g->cap = cap;
+	free(old);
+}
+
+/* The entry of pair; *fresh says whether it was just made (sum 0). */
+static struct gent *group_get(struct group *g, uint64_t pair, int *fresh)
+{
+	if ((g->nused + 1) * 2 > g->cap)
+		group_rehash(g, g->cap ? g->cap * 2 : 256);
+	size_t mask = g->cap - 1, s = (size_t)((pair * 0x9E3779B97F4A7C15ull) >> 32) & mask;
+	while (g->t[s].pair != EMPTY_KEY) {
+		if (g->t[s].pair == pair) {
+			*fresh = 0;
+			return &g->t[s];
+		}
+		s = (s + 1) & mask;
+	}
+	WN_GROW(g->used, g->ucap, g->nused + 1);
+	g->used[g->nused++] = (uint32_t)s;
+	g->t[s] = (struct gent){ pair, 0, 0 };
+	*fresh = 1;
+	return &g->t[s];
+}
+
+static void group_reset(struct group *g)
+{
+	for (size_t i = 0; i < g->nused; i++)
+		g->t[g->used[i]].pair = EMPTY_KEY;
+	g->nused = 0;
+}
+
 /* ---- the trainer ---- */
 
 /* Changes of one step, aggregated per pair: most changes of a step hit few
@@ -347,28 +407,33 @@ struct trainer;
 /* A step's changes as the main thread reads them: copied out of the hash
  * table into one array, so that reading them from another core streams
  * through a few cache lines instead of missing on every entry. */
-struct cx {
+/* A pair that gained words in a partition's step, as the main thread
+ * reads it (copied into one array, so that reading it from another core
+ * streams through a few cache lines instead of missing on every entry). */
+struct tch {
 	uint64_t pair;
-	int64_t delta;
+	int64_t count;   /* the partition's count of the pair after the step */
 	uint32_t slot;   /* its entry in buf.t */
 	uint32_t nwords; /* words in its chain */
 };
 
 struct part {
 	_Alignas(64) struct chgbuf buf;
-	struct cx *cx;   /* the changes of buf, in first-use order */
-	size_t ncx, cxcap;
-	uint32_t *dst;   /* dst[i]: the list id for cx[i]'s chain (written by the main thread) */
-	size_t dstcap;
+	struct tch *tch; /* pairs that gained words in the last step */
+	size_t ntch, tchcap;
+	uint32_t *tdst;  /* tdst[i]: the list id for tch[i]'s chain (written by the main thread) */
+	struct ptab pt;  /* this partition's pair counts (stamp: list id, in the setup) */
 	struct posl *l;  /* l[id]: this partition's words of list id (owned) */
 	size_t lcap;
-	struct ptab pt;  /* setup only: this partition's pairs ... */
-	struct pospool pp; /* ... and their word lists */
+	struct pospool pp; /* setup only: the word lists by pt's pos */
+	struct hent *cand; /* setup only: the pairs this partition numbered */
+	size_t ncand, candcap;
+	uint32_t nids;     /* setup only: ids it gave (idx + nthreads * k, k < nids) */
 	_Alignas(64) _Atomic uint64_t claimed; /* last task taken */
 	_Alignas(64) _Atomic uint64_t done;    /* last task finished */
 };
 
-enum { JOB_BUILD, JOB_COUNT, JOB_MOVE, JOB_MERGE, JOB_FLUSH };
+enum { JOB_BUILD, JOB_COUNT, JOB_IDS, JOB_MOVE, JOB_MERGE, JOB_FLUSH };
 
 struct worker {
 	struct trainer *tr;
@@ -399,15 +464,16 @@ struct trainer {
 	const uint64_t *ord;
 	const struct wn_bpe_counts *counts;
 	size_t bwords;               /* words per block */
+	size_t pair_est;             /* pairs a partition's table will hold (estimate) */
 	uint32_t byte_id[256];       /* byte -> token id */
 	/* main thread only (from its own cache line on) */
 	/* vocabulary */
 	_Alignas(64) struct wn_bpe_model *m;
 	size_t tokcap, bcap;
 	struct tokmap tm;
-	/* main thread only: all pairs (count, list id), the candidates, ids */
-	struct ptab pt;
+	/* main thread only: the candidates, the pairs of a step, list ids */
 	struct pqueue hp;
+	struct group grp;
 	uint32_t nids;               /* list ids ever made */
 	uint32_t *freel, *retire;    /* reusable ids; ids dropped this step (reusable after the next) */
 	size_t nfree, freecap, nretire, retcap;
@@ -637,6 +703,7 @@ static void rewrite_words(struct trainer *tr, const uint32_t *w, size_t lo, size
 static void part_count(struct trainer *tr, struct part *P, int idx)
 {
 	ptab_init(&P->pt, 1 << 14);
+	struct ptab *pt = &P->pt;
 	for (size_t k = (size_t)idx; k < tr->nblk; k += (size_t)tr->nthreads)
 		for (uint32_t w = tr->bstart[k]; w < tr->bstart[k + 1]; w += 3 + tr->sym[w]) {
 			const uint32_t *s = tr->sym + w + 3;
@@ -649,6 +716,24 @@ static void part_count(struct trainer *tr, struct part *P, int idx)
 				pos_add(&P->pp.l[e->pos], w);
 			}
 		}
+	/* The table is then made at the size it will reach (see pair_est):
+	 * growing it by doubling inside the merge loop re-inserted it many
+	 * times and touched twice the memory (a page fault and zeroing each). */
+	size_t want = WN_MAX(pt->n, tr->pair_est);
+	if (want * 4 > pt->cap * 3) {
+		struct pent *old = pt->t;
+		size_t oc = pt->cap;
+		ptab_init(pt, want);
+		for (size_t i = 0; i < oc; i++)
+			if (old[i].key != EMPTY_KEY) {
+				size_t m = pt->cap - 1, s = phash(pt, old[i].key);
+				while (pt->t[s].key != EMPTY_KEY)
+					s = (s + 1) & m;
+				pt->t[s] = old[i];
+				pt->n++;
+			}
+		free(old);
+	}
 }
 
 static void part_reserve(struct part *P, uint32_t id)
@@ -674,35 +759,90 @@ static const struct pent *ptab_find(const struct ptab *p, uint64_t k)
 	return &p->t[s];
 }
 
-/* Setup task, once the main thread has given every pair an id: the
- * partition's lists go to their ids (the pair table is only read). */
+/* Pairs are numbered by the partition that owns them (by hash), so that
+ * the numbering runs in parallel without two threads writing one entry. */
+static inline int pair_owner(uint64_t pair, int nthreads)
+{
+	return (int)(((pair * 0xD6E8FEB86659FD93ull) >> 32) % (uint64_t)nthreads);
+}
+
+/* Setup task, after the counts: give each pair this partition owns a list
+ * id (idx + nthreads * k: no two partitions give the same), write it into
+ * every partition's entry of the pair (stamp), and make it a candidate
+ * with its count over all partitions. Other tables are only read here,
+ * except for the stamps of owned pairs. */
+static void part_ids(struct trainer *tr, struct part *P, int idx)
+{
+	const int T = tr->nthreads;
+	uint32_t k = 0;
+	for (int t = 0; t < T; t++) {
+		struct ptab *pt = &tr->part[t].pt;
+		for (size_t i = 0; i < pt->cap; i++) {
+			struct pent *e = &pt->t[i];
+			if (e->key == EMPTY_KEY || pair_owner(e->key, T) != idx)
+				continue;
+			int earlier = 0; /* numbered from an earlier table already */
+			for (int u = 0; u < t && !earlier; u++)
+				earlier = ptab_find(&tr->part[u].pt, e->key) != NULL;
+			if (earlier)
+				continue;
+			uint32_t id = (uint32_t)idx + (uint32_t)T * k++;
+			int64_t sum = e->count;
+			e->stamp = id;
+			for (int u = t + 1; u < T; u++) {
+				struct pent *f = (struct pent *)ptab_find(&tr->part[u].pt, e->key);
+				if (f) {
+					sum += f->count;
+					f->stamp = id;
+				}
+			}
+			if (sum > 0) {
+				WN_GROW(P->cand, P->candcap, P->ncand + 1);
+				P->cand[P->ncand++] = (struct hent){ (uint64_t)sum, e->key, id };
+			}
+		}
+	}
+	P->nids = k;
+}
+
+/* Setup task, after the numbering: the partition's lists go to their ids. */
 static void part_move(struct trainer *tr, struct part *P)
 {
+	(void)tr;
 	for (size_t i = 0; i < P->pt.cap; i++) {
-		const struct pent *le = &P->pt.t[i];
-		if (le->key == EMPTY_KEY)
+		const struct pent *e = &P->pt.t[i];
+		if (e->key == EMPTY_KEY)
 			continue;
-		uint32_t id = ptab_find(&tr->pt, le->key)->pos;
-		part_reserve(P, id);
-		P->l[id] = P->pp.l[le->pos];
+		part_reserve(P, e->stamp);
+		P->l[e->stamp] = P->pp.l[e->pos];
 	}
 	free(P->pp.l);
 	free(P->pp.freel);
-	free(P->pt.t);
 	memset(&P->pp, 0, sizeof(P->pp));
-	memset(&P->pt, 0, sizeof(P->pt));
 }
 
-/* The last step's chains join the lists that apply_counts chose for them
+/* A pair's count: the sum of the partitions' (main thread, between tasks). */
+static int64_t pair_count(const struct trainer *tr, uint64_t pair)
+{
+	int64_t n = 0;
+	for (int t = 0; t < tr->nthreads; t++) {
+		const struct pent *e = ptab_find(&tr->part[t].pt, pair);
+		if (e)
+			n += e->count;
+	}
+	return n;
+}
+
+/* The last step's chains join the lists that the main thread chose for them
  * (each is a list new in that step: one allocation of the right size). */
 static void part_flush(struct trainer *tr, struct part *P)
 {
 	struct chgbuf *o = &P->buf;
-	for (size_t i = 0; i < P->ncx; i++) {
-		if (!P->cx[i].nwords || tr->dead[P->dst[i]])
+	for (size_t i = 0; i < P->ntch; i++) {
+		uint32_t id = P->tdst[i];
+		if (tr->dead[id])
 			continue;
-		const struct aent *c = &o->t[P->cx[i].slot];
-		uint32_t id = P->dst[i];
+		const struct aent *c = &o->t[P->tch[i].slot];
 		part_reserve(P, id);
 		struct posl *l = &P->l[id];
 		if (l->n + c->nwords > l->cap) {
@@ -718,7 +858,8 @@ static void part_flush(struct trainer *tr, struct part *P)
 }
 
 /* Merge task: rewrite this partition's words of the merged pair's list
- * (and drop that list); copy the changes out for the main thread. */
+ * (and drop that list); apply the changes to the partition's counts; copy
+ * the pairs that gained words out for the main thread. */
 static void part_merge(struct trainer *tr, struct part *P)
 {
 	if (tr->list < P->lcap) {
@@ -728,18 +869,22 @@ static void part_merge(struct trainer *tr, struct part *P)
 		*l = (struct posl){ 0 };
 	}
 	const struct chgbuf *o = &P->buf;
-	if (o->nused > P->cxcap) {
-		P->cxcap = WN_MAX(o->nused, 2 * P->cxcap);
-		free(P->cx);
-		free(P->dst);
-		P->cx = wn_xmalloc(P->cxcap * sizeof(*P->cx));
-		P->dst = wn_xmalloc(P->cxcap * sizeof(*P->dst));
-	}
+	P->ntch = 0;
 	for (size_t i = 0; i < o->nused; i++) {
 		const struct aent *c = &o->t[o->used[i]];
-		P->cx[i] = (struct cx){ c->pair, c->delta, o->used[i], c->nwords };
+		if (i + PREFETCH_AHEAD < o->nused)
+			__builtin_prefetch(&P->pt.t[phash(&P->pt, o->t[o->used[i + PREFETCH_AHEAD]].pair)]);
+		struct pent *e = ptab_get(&P->pt, c->pair);
+		e->count += c->delta;
+		if (!c->nwords)
+			continue;
+		if (P->ntch == P->tchcap) {
+			P->tchcap = P->tchcap ? 2 * P->tchcap : 256;
+			P->tch = wn_xrealloc(P->tch, P->tchcap * sizeof(*P->tch));
+			P->tdst = wn_xrealloc(P->tdst, P->tchcap * sizeof(*P->tdst));
+		}
+		P->tch[P->ntch++] = (struct tch){ c->pair, e->count, o->used[i], c->nwords };
 	}
-	P->ncx = o->nused;
 }
 
 /* Lay out the words ord[lo..hi) (in sorted order) from the counts. With
@@ -785,6 +930,8 @@ static void run_part(struct trainer *tr, int idx)
 		part_count(tr, P, idx);
 	else if (tr->job == JOB_BUILD)
 		part_build(tr, idx);
+	else if (tr->job == JOB_IDS)
+		part_ids(tr, P, idx);
 	else
 		part_move(tr, P);
 }
@@ -916,34 +1063,6 @@ static void id_retire(struct trainer *tr, uint32_t id)
 	WN_GROW(tr->retire, tr->retcap, tr->nretire + 1);
 	tr->retire[tr->nretire++] = id;
 }
-
-/* After a merge task (main thread, partitions in order): the changes go
- * into the pair table; a pair that gained words this step gets a new list
- * id (and is remembered in *touched); the chains learn their list. */
-static void apply_counts(struct trainer *tr, struct part *P, uint32_t step, struct pent ***touched, size_t *nt,
-			 size_t *tcap)
-{
-	for (size_t i = 0; i < P->ncx; i++) {
-		const struct cx *c = &P->cx[i];
-		if (i + PREFETCH_AHEAD < P->ncx)
-			__builtin_prefetch(&tr->pt.t[phash(&tr->pt, P->cx[i + PREFETCH_AHEAD].pair)]);
-		struct pent *e = ptab_get(&tr->pt, c->pair);
-		e->count += c->delta;
-		if (!c->nwords)
-			continue;
-		if (e->stamp != step) {
-			e->stamp = step;
-			e->pos = id_new(tr);
-			if (*nt == *tcap) {
-				*tcap = *tcap ? *tcap * 2 : 256;
-				*touched = wn_xrealloc(*touched, *tcap * sizeof(**touched));
-			}
-			(*touched)[(*nt)++] = e; /* stays put: the table does not grow in a step */
-		}
-		P->dst[i] = e->pos;
-	}
-}
-
 
 static int cmp_byte_cp(const void *x, const void *y)
 {
@@ -1131,59 +1250,54 @@ static int train(const struct wn_bpe_counts *c, struct wn_bpe_counts **take, con
 	}
 
 	/* Initial pair counts and word lists: each partition counts its words
-	 * in its own table; the counts are folded into the pair table, which
-	 * gives each pair a list id; each partition's lists go to their ids. */
-	tr->job = JOB_COUNT;
-	run_task(tr);
-	/* The pair table is made at its final size. Entries are only ever
-	 * added: every pair that a merge creates stays (with count 0 once it
-	 * is gone), about 26 per merge on mixed-real-text, so the table ends
-	 * some 50 times larger than at the start. Growing it by doubling
-	 * re-inserted it seven times inside the serial merge loop and touched
-	 * twice the memory (fresh pages cost a fault and zeroing each); the
-	 * estimate (32 per merge, capped by the corpus' symbols for small
-	 * corpora) avoids that, and a wrong estimate only means growing. */
-	size_t est = o->vocab_size > m->ntok ? (o->vocab_size - m->ntok) * 32 : 0, have = 0;
+	 * in its own table (and keeps these counts, updated by its merge tasks,
+	 * to the end: a pair's count is the sum over the partitions); the
+	 * pairs are numbered (a list id each); the lists go to their ids. */
+	/* Entries are only ever added to the pair tables: every pair that a
+	 * merge creates stays (with count 0 once it is gone), about 26 per
+	 * merge on mixed-real-text; a partition sees some 2/3 of them with two
+	 * partitions. Estimate 32 per merge (capped by the corpus' symbols for
+	 * small corpora); a wrong estimate only means growing. */
+	size_t est = o->vocab_size > m->ntok ? (o->vocab_size - m->ntok) * 32 : 0;
 	if (est > nsym)
 		est = nsym;
-	for (int t = 0; t < tr->nthreads; t++)
-		have += tr->part[t].pt.n;
-	ptab_init(&tr->pt, WN_MAX(est, have));
+	tr->pair_est = tr->nthreads == 1 ? est : est * 3 / (2 * (size_t)tr->nthreads);
+	tr->job = JOB_COUNT;
+	run_task(tr);
+	tr->job = JOB_IDS;
+	run_task(tr);
 	for (int t = 0; t < tr->nthreads; t++) {
-		const struct ptab *lp = &tr->part[t].pt;
-		for (size_t i = 0; i < lp->cap; i++) {
-			const struct pent *le = &lp->t[i];
-			if (le->key == EMPTY_KEY)
-				continue;
-			struct pent *e = ptab_get(&tr->pt, le->key);
-			e->count += le->count;
-			if (e->pos == UINT32_MAX)
-				e->pos = id_new(tr);
-		}
+		struct part *P = &tr->part[t];
+		if (P->nids)
+			tr->nids = WN_MAX(tr->nids, (uint32_t)t + (uint32_t)tr->nthreads * (P->nids - 1) + 1);
+	}
+	if (tr->nids) { /* dead[] covers every id */
+		tr->deadcap = tr->nids;
+		tr->dead = wn_xcalloc(tr->deadcap, 1);
 	}
 	tr->job = JOB_MOVE;
 	run_task(tr);
 	tr->hp.lvl = 65; /* all in buckets: the first pq_ready pulls the top level */
-	for (size_t i = 0; i < tr->pt.cap; i++) {
-		const struct pent *e = &tr->pt.t[i];
-		if (e->key != EMPTY_KEY && e->count > 0)
-			pq_push(&tr->hp, (struct hent){ (uint64_t)e->count, e->key, e->pos });
+	for (int t = 0; t < tr->nthreads; t++) {
+		struct part *P = &tr->part[t];
+		for (size_t i = 0; i < P->ncand; i++)
+			pq_push(&tr->hp, P->cand[i]);
+		free(P->cand);
+		P->cand = NULL;
 	}
 	tr->job = JOB_MERGE;
 	double t_init = wn_now();
 
 	/* The merge loop. */
 	size_t mcap = 0;
-	struct pent **touched = NULL;
-	size_t ntouched = 0, tcap = 0;
 	uint32_t step = 0;
 	double t0 = wn_now();
 	int flushing = 0; /* a flush task is out */
 	while (m->ntok < o->vocab_size && pq_ready(&tr->hp)) {
 		struct hent top = heap_pop(&tr->hp.hp);
-		struct pent *e = ptab_get(&tr->pt, top.pair);
-		if ((int64_t)top.count != e->count) {
-			top.count = e->count > 0 ? (uint64_t)e->count : 0;
+		int64_t count = pair_count(tr, top.pair);
+		if ((int64_t)top.count != count) {
+			top.count = count > 0 ? (uint64_t)count : 0;
 			pq_push(&tr->hp, top);
 			continue;
 		}
@@ -1199,7 +1313,8 @@ static int train(const struct wn_bpe_counts *c, struct wn_bpe_counts **take, con
 		memcpy(cat + la, m->bytes + m->off[b], lb);
 		uint64_t h = tok_hash(cat, la + lb);
 		uint32_t nid = tokmap_find(tr, cat, la + lb, h);
-		if (nid == UINT32_MAX)
+		const int reused = nid != UINT32_MAX;
+		if (!reused)
 			nid = add_token(tr, cat, la + lb, 0, h);
 		free(cat);
 		record_merge(m, &mcap, a, b, nid);
@@ -1223,35 +1338,44 @@ static int train(const struct wn_bpe_counts *c, struct wn_bpe_counts **take, con
 		tr->nid = nid;
 		tr->list = top.pos;
 		run_task(tr);
-		ntouched = 0;
-		/* Room for every change first, so that the table does not grow
-		 * (and move its entries) while the touched ones are remembered. */
-		size_t need = tr->pt.n;
-		for (int i = 0; i < tr->nthreads; i++)
-			need += tr->part[i].ncx;
-		while (need * 4 > tr->pt.cap * 3)
-			ptab_grow(&tr->pt);
-		for (int i = 0; i < tr->nthreads; i++)
-			apply_counts(tr, &tr->part[i], step, &touched, &ntouched, &tcap);
+		/* The pairs that gained words, over all partitions: each gets a new
+		 * list. A pair with the new token is new (the token was in no word
+		 * before), so its count is the sum of what the partitions that saw
+		 * it report; when the token is an old one (reached again by
+		 * another pair), its pairs may have counts elsewhere: ask all. */
+		group_reset(&tr->grp);
+		for (int t = 0; t < tr->nthreads; t++) {
+			struct part *P = &tr->part[t];
+			for (size_t i = 0; i < P->ntch; i++) {
+				int fresh;
+				struct gent *g = group_get(&tr->grp, P->tch[i].pair, &fresh);
+				if (fresh)
+					g->id = id_new(tr);
+				g->sum += P->tch[i].count;
+				P->tdst[i] = g->id;
+			}
+		}
 		/* Pairs that gained words but have no count left are dropped. Then
 		 * the chains can join their lists: the workers do that while this
 		 * thread queues the new pairs and finds the next merge. */
-		for (size_t i = 0; i < ntouched; i++) {
-			const struct pent *t = touched[i];
-			if (t->count <= 0) {
-				tr->dead[t->pos] = 1;
+		for (size_t i = 0; i < tr->grp.nused; i++) {
+			struct gent *g = &tr->grp.t[tr->grp.used[i]];
+			if (reused)
+				g->sum = pair_count(tr, g->pair);
+			if (g->sum <= 0) {
+				tr->dead[g->id] = 1;
 				WN_GROW(tr->deadl, tr->deadlcap, tr->ndead + 1);
-				tr->deadl[tr->ndead++] = t->pos;
-				id_retire(tr, t->pos);
+				tr->deadl[tr->ndead++] = g->id;
+				id_retire(tr, g->id);
 			}
 		}
 		tr->job = JOB_FLUSH;
 		task_publish(tr);
 		flushing = tr->nthreads > 1;
-		for (size_t i = 0; i < ntouched; i++) {
-			const struct pent *t = touched[i];
-			if (t->count > 0)
-				pq_push(&tr->hp, (struct hent){ (uint64_t)t->count, t->key, t->pos });
+		for (size_t i = 0; i < tr->grp.nused; i++) {
+			const struct gent *g = &tr->grp.t[tr->grp.used[i]];
+			if (g->sum > 0)
+				pq_push(&tr->hp, (struct hent){ (uint64_t)g->sum, g->pair, g->id });
 		}
 		id_retire(tr, top.pos);
 		if (o->verbose && step % 5000 == 0)
@@ -1260,10 +1384,13 @@ static int train(const struct wn_bpe_counts *c, struct wn_bpe_counts **take, con
 
 	if (flushing)
 		task_finish(tr, 0);
+	size_t npairs = 0;
+	for (int t = 0; t < tr->nthreads; t++)
+		npairs += tr->part[t].pt.n;
 	if (o->verbose)
-		fprintf(stderr, "bpe: %zu pieces, %u words, pair table %zu/%zu; setup %.2f s, %u merges in %.2f s "
+		fprintf(stderr, "bpe: %zu pieces, %u words, %zu pair entries; setup %.2f s, %u merges in %.2f s "
 				"(%d partitions of %zu-word blocks; %llu tasks taken over from late threads)\n",
-			npieces, tr->nw, tr->pt.n, tr->pt.cap, t_init - t_start, step, wn_now() - t0, tr->nthreads,
+			npieces, tr->nw, npairs, t_init - t_start, step, wn_now() - t0, tr->nthreads,
 			bwords, (unsigned long long)tr->steals);
 	/* Tear down. */
 	if (tr->nthreads > 1) {
@@ -1283,18 +1410,19 @@ static int train(const struct wn_bpe_counts *c, struct wn_bpe_counts **take, con
 			free(P->l[id].w);
 		free(P->l);
 		agg_release(&P->buf);
-		free(P->cx);
-		free(P->dst);
+		free(P->tch);
+		free(P->tdst);
+		free(P->pt.t);
 	}
 	free(tr->part);
-	free(touched);
+	free(tr->grp.t);
+	free(tr->grp.used);
 	free(tr->freel);
 	free(tr->retire);
 	free(tr->dead);
 	free(tr->deadl);
 	free(tr->bstart);
 	pq_release(&tr->hp);
-	free(tr->pt.t);
 	free(tr->tm.slot);
 	free(tr->tm.hash);
 	free(tr->sym);
