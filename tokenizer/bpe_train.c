@@ -703,7 +703,6 @@ static void rewrite_words(struct trainer *tr, const uint32_t *w, size_t lo, size
 static void part_count(struct trainer *tr, struct part *P, int idx)
 {
 	ptab_init(&P->pt, 1 << 14);
-	struct ptab *pt = &P->pt;
 	for (size_t k = (size_t)idx; k < tr->nblk; k += (size_t)tr->nthreads)
 		for (uint32_t w = tr->bstart[k]; w < tr->bstart[k + 1]; w += 3 + tr->sym[w]) {
 			const uint32_t *s = tr->sym + w + 3;
@@ -716,24 +715,7 @@ static void part_count(struct trainer *tr, struct part *P, int idx)
 				pos_add(&P->pp.l[e->pos], w);
 			}
 		}
-	/* The table is then made at the size it will reach (see pair_est):
-	 * growing it by doubling inside the merge loop re-inserted it many
-	 * times and touched twice the memory (a page fault and zeroing each). */
-	size_t want = WN_MAX(pt->n, tr->pair_est);
-	if (want * 4 > pt->cap * 3) {
-		struct pent *old = pt->t;
-		size_t oc = pt->cap;
-		ptab_init(pt, want);
-		for (size_t i = 0; i < oc; i++)
-			if (old[i].key != EMPTY_KEY) {
-				size_t m = pt->cap - 1, s = phash(pt, old[i].key);
-				while (pt->t[s].key != EMPTY_KEY)
-					s = (s + 1) & m;
-				pt->t[s] = old[i];
-				pt->n++;
-			}
-		free(old);
-	}
+
 }
 
 static void part_reserve(struct part *P, uint32_t id)
@@ -805,17 +787,27 @@ static void part_ids(struct trainer *tr, struct part *P, int idx)
 	P->nids = k;
 }
 
-/* Setup task, after the numbering: the partition's lists go to their ids. */
+/* Setup task, after the numbering: the partition's lists go to their ids,
+ * and its table is made at the size it will reach in the merge loop (see
+ * pair_est): growing it by doubling inside the loop re-inserted it many
+ * times and touched twice the memory (a page fault and zeroing each). */
 static void part_move(struct trainer *tr, struct part *P)
 {
-	(void)tr;
-	for (size_t i = 0; i < P->pt.cap; i++) {
-		const struct pent *e = &P->pt.t[i];
+	struct ptab old = P->pt;
+	ptab_init(&P->pt, WN_MAX(old.n, tr->pair_est));
+	for (size_t i = 0; i < old.cap; i++) {
+		const struct pent *e = &old.t[i];
 		if (e->key == EMPTY_KEY)
 			continue;
 		part_reserve(P, e->stamp);
 		P->l[e->stamp] = P->pp.l[e->pos];
+		size_t m = P->pt.cap - 1, s = phash(&P->pt, e->key);
+		while (P->pt.t[s].key != EMPTY_KEY)
+			s = (s + 1) & m;
+		P->pt.t[s] = (struct pent){ e->key, e->count, 0, UINT32_MAX };
+		P->pt.n++;
 	}
+	free(old.t);
 	free(P->pp.l);
 	free(P->pp.freel);
 	memset(&P->pp, 0, sizeof(P->pp));
@@ -948,7 +940,7 @@ static void run_part(struct trainer *tr, int idx)
  * thread then simply runs its partition (what rayon's work stealing gives
  * HF). Nothing depends on which thread ran a partition, so the result does
  * not depend on the number of threads or on timing. */
-#define SPIN 4096
+#define SPIN 1024
 
 static inline void cpu_relax(void)
 {
@@ -1001,7 +993,7 @@ static void task_finish(struct trainer *tr, int own)
 			tr->steals++;
 	for (int i = 0; i < tr->nthreads; i++)
 		for (unsigned n = 0; atomic_load_explicit(&tr->part[i].done, memory_order_acquire) != k; n++) {
-			if (n < SPIN)
+			if (n < SPIN / 16)
 				cpu_relax();
 			else
 				sched_yield(); /* the thread we wait for may need this core */
@@ -1023,8 +1015,11 @@ static void *worker_main(void *arg)
 		for (unsigned n = 0; (k = atomic_load_explicit(&tr->task, memory_order_acquire)) == seen; n++) {
 			if (atomic_load(&tr->stop))
 				return NULL;
-			if (n < SPIN) {
-				cpu_relax();
+			if (n < SPIN) { /* pause, then give the core up: it may be shared */
+				if (n < SPIN / 16)
+					cpu_relax();
+				else
+					sched_yield();
 				continue;
 			}
 			pthread_mutex_lock(&tr->mu);
