@@ -25,13 +25,21 @@
  * id is reused), and the stop and tie rules are HF's. So the training order
  * is the same merge for merge.
  *
- * Threads: the initial pair count is split over the threads (each counts a
- * slice of the words in its own table; the tables are folded). In a merge
- * whose word list is long, the rewrites are cut into chunks that any
- * thread takes (see take_chunks); each thread sums its changes in its own
- * buffer; the counts are applied serially, buffer by buffer, then every
- * thread copies its words into the new lists. Nothing depends on which
- * thread ran what, so the result does not depend on the number of threads.
+ * Threads: the words are cut into blocks of 64 that go round robin to
+ * `threads` partitions (struct part). A partition owns its words, its own
+ * pair counts (a pair's count is the sum over partitions) and its part of
+ * every word list; so each merge step is a task that every partition runs
+ * on its own data at once: rewrite its words of the merged pair's list,
+ * apply the changes to its counts, report the pairs that gained words. The
+ * main thread then only sums those reports (the pairs of the new token:
+ * some 26 a step), gives each a new list id and queues it; the partitions
+ * file the new words under those ids (a second task, which runs while the
+ * main thread picks the next merge). The word lists are where the
+ * memory traffic is, and they never cross threads. A partition's task is
+ * run by whichever thread claims it first, so a worker that the OS has
+ * descheduled never stalls a step (the main thread runs its partition).
+ * Nothing depends on which thread ran what, so the result does not depend
+ * on the number of threads.
  */
 #include "bpe_train.h"
 
