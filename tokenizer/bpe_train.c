@@ -1259,12 +1259,14 @@ static int train(const struct wn_bpe_counts *c, struct wn_bpe_counts **take, con
 	/* Entries are only ever added to the pair tables: every pair that a
 	 * merge creates stays (with count 0 once it is gone), about 26 per
 	 * merge on mixed-real-text; a partition sees some 2/3 of them with two
-	 * partitions. Estimate 32 per merge (capped by the corpus' symbols for
-	 * small corpora); a wrong estimate only means growing. */
+	 * partitions. Estimate 32 per merge over all partitions (capped by the
+	 * corpus' symbols for small corpora): the table of a partition gets
+	 * twice its share in slots (a power of two), so it stays below the 3/4
+	 * load that makes it grow. A wrong estimate only means growing. */
 	size_t est = o->vocab_size > m->ntok ? (o->vocab_size - m->ntok) * 32 : 0;
 	if (est > nsym)
 		est = nsym;
-	tr->pair_est = tr->nthreads == 1 ? est : est * 3 / (2 * (size_t)tr->nthreads);
+	tr->pair_est = est / (size_t)tr->nthreads;
 	tr->job = JOB_COUNT;
 	run_task(tr);
 	tr->job = JOB_IDS;
@@ -1387,13 +1389,15 @@ static int train(const struct wn_bpe_counts *c, struct wn_bpe_counts **take, con
 
 	if (flushing)
 		task_finish(tr, 0);
-	size_t npairs = 0;
-	for (int t = 0; t < tr->nthreads; t++)
+	size_t npairs = 0, nslots = 0;
+	for (int t = 0; t < tr->nthreads; t++) {
 		npairs += tr->part[t].pt.n;
+		nslots += tr->part[t].pt.cap;
+	}
 	if (o->verbose)
-		fprintf(stderr, "bpe: %zu pieces, %u words, %zu pair entries; setup %.2f s, %u merges in %.2f s "
+		fprintf(stderr, "bpe: %zu pieces, %u words, %zu pair entries in %zu slots; setup %.2f s, %u merges in %.2f s "
 				"(%d partitions of %zu-word blocks; %llu tasks taken over from late threads)\n",
-			npieces, tr->nw, npairs, t_init - t_start, step, wn_now() - t0, tr->nthreads,
+			npieces, tr->nw, npairs, nslots, t_init - t_start, step, wn_now() - t0, tr->nthreads,
 			bwords, (unsigned long long)tr->steals);
 	/* Tear down. */
 	if (tr->nthreads > 1) {
