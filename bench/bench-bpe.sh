@@ -57,4 +57,18 @@ echo "| bpe train 1 thread (s) | ${SEC[winnow1]} | ${SEC[hf1]} | $(r "${SEC[winn
 echo "| bpe train 2 threads (s) | ${SEC[winnow2]} | ${SEC[hf2]} | $(r "${SEC[winnow2]}" "${SEC[hf2]}") | -j 2 vs RAYON_NUM_THREADS=2; ${N[winnow2]} / ${N[hf2]} runs |"
 echo "| bpe train peak RSS 1 thread (MB) | $(mb "${RSS[winnow1]}") | $(mb "${RSS[hf1]}") | $(r "${RSS[winnow1]}" "${RSS[hf1]}") | max over runs |"
 echo "| bpe train peak RSS 2 threads (MB) | $(mb "${RSS[winnow2]}") | $(mb "${RSS[hf2]}") | $(r "${RSS[winnow2]}" "${RSS[hf2]}") | |"
-echo "| bpe train speedup from 2 threads | $(r "${SEC[winnow2]}" "${SEC[winnow1]}") | $(r "${SEC[hf2]}" "${SEC[hf1]}") | | t(1)/t(2); 2 shared cores |"
+echo "| bpe train speedup from 2 threads | $(r "${SEC[winnow2]}" "${SEC[winnow1]}") | $(r "${SEC[hf2]}" "${SEC[hf1]}") | | t(1)/t(2) of the rows above (series minutes apart); 2 shared cores |"
+# The speedup again with -j 1 and -j 2 alternating run by run (the machine
+# drifts over the minutes the HF runs take; alternation keeps the two
+# comparable): median of BPE_BENCH_SPEEDUP_RUNS (default 5) each.
+sruns=${BPE_BENCH_SPEEDUP_RUNS:-5}
+: >"$WN_TMP/a1"; : >"$WN_TMP/a2"
+for i in $(seq "$sruns"); do
+  for th in 1 2; do
+    read -r s _ < <(one_run winnow $th)
+    echo "bench-bpe: winnow -j$th alternating run $i: $s s" >&2
+    echo "$s" >>"$WN_TMP/a$th"
+  done
+done
+a1=$(median <"$WN_TMP/a1"); a2=$(median <"$WN_TMP/a2")
+echo "| bpe train speedup from 2 threads, alternating | $(r "$a2" "$a1") | | | -j 1 $a1 s vs -j 2 $a2 s, medians of $sruns alternating runs; load $(cut -d' ' -f1-3 /proc/loadavg) |"
