@@ -997,7 +997,7 @@ static void task_finish(struct trainer *tr, int own)
 	if (own)
 		try_part(tr, 0, k);
 	for (int i = own; i < tr->nthreads; i++)
-		if (try_part(tr, i, k))
+		if (try_part(tr, i, k) && i > 0)
 			tr->steals++;
 	for (int i = 0; i < tr->nthreads; i++)
 		for (unsigned n = 0; atomic_load_explicit(&tr->part[i].done, memory_order_acquire) != k; n++) {
@@ -1039,8 +1039,10 @@ static void *worker_main(void *arg)
 			n = 0;
 		}
 		seen = k;
-		for (int j = 0; j < tr->nthreads; j++)
-			try_part(tr, (wk->idx + j) % tr->nthreads, k);
+		/* Only its own partition: its words, lists and tables are in this
+		 * core's cache; the main thread takes over a partition whose
+		 * thread is late, never the other way round. */
+		try_part(tr, wk->idx, k);
 	}
 }
 
