@@ -1335,10 +1335,12 @@ static int train(const struct wn_bpe_counts *c, struct wn_bpe_counts **take, con
 		for (size_t i = 0; i < tr->ndead; i++)
 			tr->dead[tr->deadl[i]] = 0;
 		tr->ndead = 0;
-		WN_GROW(tr->freel, tr->freecap, tr->nfree + tr->nretire);
-		memcpy(tr->freel + tr->nfree, tr->retire, tr->nretire * sizeof(*tr->retire));
-		tr->nfree += tr->nretire;
-		tr->nretire = 0;
+		if (tr->nretire) {
+			WN_GROW(tr->freel, tr->freecap, tr->nfree + tr->nretire);
+			memcpy(tr->freel + tr->nfree, tr->retire, tr->nretire * sizeof(*tr->retire));
+			tr->nfree += tr->nretire;
+			tr->nretire = 0;
+		}
 		tr->job = JOB_MERGE;
 		tr->a = a;
 		tr->b = b;
