@@ -317,66 +317,6 @@ struct tokmap {
 	size_t cap;
 };
 
-/* ---- the pairs that gained words in one step, across partitions ---- */
-
-struct gent {
-	uint64_t pair;
-	int64_t sum;  /* count over the partitions */
-	uint32_t id;  /* its new list */
-};
-
-struct group {
-	struct gent *t;
-	size_t cap; /* power of two */
-	uint32_t *used;
-	size_t nused, ucap;
-};
-
-static void group_rehash(struct group *g, size_t cap)
-{
-	struct gent *old = g->t;
-	g->t = wn_xmalloc(cap * sizeof(*g->t));
-	for (size_t i = 0; i < cap; i++)
-		g->t[i].pair = EMPTY_KEY;
-	for (size_t i = 0; i < g->nused; i++) {
-		struct gent e = old[g->used[i]];
-		size_t s = (size_t)((e.pair * 0x9E3779B97F4A7C15ull) >> 32) & (cap - 1);
-		while (g->t[s].pair != EMPTY_KEY)
-			s = (s + 1) & (cap - 1);
-		g->t[s] = e;
-		g->used[i] = (uint32_t)s;
-	}
-	g->cap = cap;
-	free(old);
-}
-
-/* The entry of pair; *fresh says whether it was just made (sum 0). */
-static struct gent *group_get(struct group *g, uint64_t pair, int *fresh)
-{
-	if ((g->nused + 1) * 2 > g->cap)
-		group_rehash(g, g->cap ? g->cap * 2 : 256);
-	size_t mask = g->cap - 1, s = (size_t)((pair * 0x9E3779B97F4A7C15ull) >> 32) & mask;
-	while (g->t[s].pair != EMPTY_KEY) {
-		if (g->t[s].pair == pair) {
-			*fresh = 0;
-			return &g->t[s];
-		}
-		s = (s + 1) & mask;
-	}
-	WN_GROW(g->used, g->ucap, g->nused + 1);
-	g->used[g->nused++] = (uint32_t)s;
-	g->t[s] = (struct gent){ pair, 0, 0 };
-	*fresh = 1;
-	return &g->t[s];
-}
-
-static void group_reset(struct group *g)
-{
-	for (size_t i = 0; i < g->nused; i++)
-		g->t[g->used[i]].pair = EMPTY_KEY;
-	g->nused = 0;
-}
-
 /* ---- the trainer ---- */
 
 /* Changes of one step, aggregated per pair: most changes of a step hit few
@@ -388,7 +328,10 @@ struct aent {
 	uint64_t pair;
 	int64_t delta;
 	uint32_t head;   /* node index + 1, 0 = no word */
-	uint32_t nwords; /* nodes in the chain */
+	union {
+		uint32_t nwords; /* nodes in the chain */
+		uint32_t id;     /* in the main thread's table of a step's new pairs: their list */
+	};
 };
 
 struct anode {
@@ -481,7 +424,7 @@ struct trainer {
 	struct tokmap tm;
 	/* main thread only: the candidates, the pairs of a step, list ids */
 	struct pqueue hp;
-	struct group grp;
+	struct chgbuf grp;           /* the pairs that gained words in a step (delta: count, id: list) */
 	uint32_t nids;               /* list ids ever made */
 	uint32_t *freel, *retire;    /* reusable ids; ids dropped this step (reusable after the next) */
 	size_t nfree, freecap, nretire, retcap;
@@ -614,19 +557,20 @@ static void agg_reset(struct chgbuf *o)
 	o->nn = 0;
 }
 
-static inline void chg_add(struct chgbuf *o, uint64_t pair, int64_t d, uint32_t w)
+/* The entry of pair, made (all zero) when absent; *fresh says which. */
+static inline struct aent *agg_get(struct chgbuf *o, uint64_t pair, int *fresh)
 {
 	size_t mask = o->cap - 1, s = (size_t)((pair * 0x9E3779B97F4A7C15ull) >> 32) & mask;
-	struct aent *e;
 	for (;;) {
-		e = &o->t[s];
-		if (e->pair == pair)
-			break;
+		struct aent *e = &o->t[s];
+		if (e->pair == pair) {
+			*fresh = 0;
+			return e;
+		}
 		if (e->pair == EMPTY_KEY) {
 			if ((o->nused + 1) * 2 > o->cap) {
 				agg_rehash(o, o->cap * 2);
-				chg_add(o, pair, d, w);
-				return;
+				return agg_get(o, pair, fresh);
 			}
 			e->pair = pair;
 			e->delta = 0;
@@ -637,10 +581,17 @@ static inline void chg_add(struct chgbuf *o, uint64_t pair, int64_t d, uint32_t 
 				o->used = wn_xrealloc(o->used, o->ucap * sizeof(*o->used));
 			}
 			o->used[o->nused++] = (uint32_t)s;
-			break;
+			*fresh = 1;
+			return e;
 		}
 		s = (s + 1) & mask;
 	}
+}
+
+static inline void chg_add(struct chgbuf *o, uint64_t pair, int64_t d, uint32_t w)
+{
+	int fresh;
+	struct aent *e = agg_get(o, pair, &fresh);
 	e->delta += d;
 	if (d > 0 && !(e->head && o->node[e->head - 1].w == w)) {
 		if (o->nn == o->ncap) {
@@ -1300,6 +1251,7 @@ static int train(const struct wn_bpe_counts *c, struct wn_bpe_counts **take, con
 	uint32_t step = 0;
 	double t0 = wn_now();
 	int flushing = 0; /* a flush task is out */
+	agg_init(&tr->grp);
 	while (m->ntok < o->vocab_size && pq_ready(&tr->hp)) {
 		struct hent top = heap_pop(&tr->hp.hp);
 		int64_t count = pair_count(tr, top.pair);
@@ -1352,15 +1304,15 @@ static int train(const struct wn_bpe_counts *c, struct wn_bpe_counts **take, con
 		 * before), so its count is the sum of what the partitions that saw
 		 * it report; when the token is an old one (reached again by
 		 * another pair), its pairs may have counts elsewhere: ask all. */
-		group_reset(&tr->grp);
+		agg_reset(&tr->grp);
 		for (int t = 0; t < tr->nthreads; t++) {
 			struct part *P = &tr->part[t];
 			for (size_t i = 0; i < P->ntch; i++) {
 				int fresh;
-				struct gent *g = group_get(&tr->grp, P->tch[i].pair, &fresh);
+				struct aent *g = agg_get(&tr->grp, P->tch[i].pair, &fresh);
 				if (fresh)
 					g->id = id_new(tr);
-				g->sum += P->tch[i].count;
+				g->delta += P->tch[i].count;
 				P->tdst[i] = g->id;
 			}
 		}
@@ -1368,10 +1320,10 @@ static int train(const struct wn_bpe_counts *c, struct wn_bpe_counts **take, con
 		 * the chains can join their lists: the workers do that while this
 		 * thread queues the new pairs and finds the next merge. */
 		for (size_t i = 0; i < tr->grp.nused; i++) {
-			struct gent *g = &tr->grp.t[tr->grp.used[i]];
+			struct aent *g = &tr->grp.t[tr->grp.used[i]];
 			if (reused)
-				g->sum = pair_count(tr, g->pair);
-			if (g->sum <= 0) {
+				g->delta = pair_count(tr, g->pair);
+			if (g->delta <= 0) {
 				tr->dead[g->id] = 1;
 				WN_GROW(tr->deadl, tr->deadlcap, tr->ndead + 1);
 				tr->deadl[tr->ndead++] = g->id;
@@ -1382,9 +1334,9 @@ static int train(const struct wn_bpe_counts *c, struct wn_bpe_counts **take, con
 		task_publish(tr);
 		flushing = tr->nthreads > 1;
 		for (size_t i = 0; i < tr->grp.nused; i++) {
-			const struct gent *g = &tr->grp.t[tr->grp.used[i]];
-			if (g->sum > 0)
-				pq_push(&tr->hp, (struct hent){ (uint64_t)g->sum, g->pair, g->id });
+			const struct aent *g = &tr->grp.t[tr->grp.used[i]];
+			if (g->delta > 0)
+				pq_push(&tr->hp, (struct hent){ (uint64_t)g->delta, g->pair, g->id });
 		}
 		id_retire(tr, top.pos);
 		if (o->verbose && step % 5000 == 0)
@@ -1426,8 +1378,7 @@ static int train(const struct wn_bpe_counts *c, struct wn_bpe_counts **take, con
 		free(P->pt.t);
 	}
 	free(tr->part);
-	free(tr->grp.t);
-	free(tr->grp.used);
+	agg_release(&tr->grp);
 	free(tr->freel);
 	free(tr->retire);
 	free(tr->dead);
