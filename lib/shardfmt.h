@@ -172,7 +172,8 @@ void wn_shardout_release(struct wn_shardout *o); /* aborts unfinished files */
 struct wn_manifest_input {
 	const char *path;
 	uint64_t bytes;
-	char sha256[65]; /* "" when not hashed (stdin) */
+	char xxh3_128[33]; /* XXH3-128, hex as xxh128sum prints it; "" when not
+	                      hashed (stdin, pipes) */
 };
 
 struct wn_manifest_info {
@@ -203,7 +204,7 @@ int wn_manifest_write(const char *dir, const struct wn_manifest_info *mi, char *
  * the manifest cannot be read (err filled). */
 int wn_shards_verify(const char *dir, FILE *log, char *err, size_t errlen);
 
-/* Provenance of the input files: each regular file is hashed (SHA-256) by
+/* Provenance of the input files: each regular file is hashed (XXH3-128) by
  * a background thread while the caller packs; stdin and pipes are not (they
  * cannot be read twice), their size is what the caller read. */
 struct wn_hashjob;
