@@ -1097,10 +1097,13 @@ static int llmc_close_shard(struct wn_shardset *s, char *err, size_t errlen)
 	return sf_commit(f, e, err, errlen);
 }
 
-int wn_shardset_add(struct wn_shardset *s, const uint32_t *tok, size_t n, char *err, size_t errlen)
+/* One document: n little-endian uint32 ids at tok (any alignment); ref: they
+ * outlive the set, so the packer may keep a pointer. */
+static int shardset_add(struct wn_shardset *s, const unsigned char *tok, size_t n, int ref, char *err, size_t errlen)
 {
 	if (s->o.format == WN_FMT_NPY) {
-		if (wn_packer_add(&s->pk, tok, n))
+		int full = ref ? wn_packer_add_ref(&s->pk, tok, n) : wn_packer_add(&s->pk, tok, n);
+		if (full)
 			return npy_drain(s, 0, err, errlen);
 		return 0;
 	}
@@ -1117,7 +1120,7 @@ int wn_shardset_add(struct wn_shardset *s, const uint32_t *tok, size_t n, char *
 			if (!d)
 				return -1;
 			wn_pack_narrow(d, s->esize, tok, k);
-			tok += k;
+			tok += 4 * k;
 			n -= k;
 		}
 		return 0;
@@ -1140,13 +1143,23 @@ int wn_shardset_add(struct wn_shardset *s, const uint32_t *tok, size_t n, char *
 		if (!d)
 			return -1;
 		wn_pack_narrow(d, s->esize, tok, k);
-		tok += k;
+		tok += 4 * k;
 		n -= k;
 		s->in_shard += k;
 		if (s->in_shard == s->per_shard && llmc_close_shard(s, err, errlen) < 0)
 			return -1;
 	}
 	return 0;
+}
+
+int wn_shardset_add(struct wn_shardset *s, const void *le32, size_t n, char *err, size_t errlen)
+{
+	return shardset_add(s, le32, n, 0, err, errlen);
+}
+
+int wn_shardset_add_ref(struct wn_shardset *s, const void *le32, size_t n, char *err, size_t errlen)
+{
+	return shardset_add(s, le32, n, 1, err, errlen);
 }
 
 static int mega_finish(struct wn_shardset *s, char *err, size_t errlen)
@@ -1282,8 +1295,8 @@ int wn_shardout_open(struct wn_shardout *o, const struct wn_shardout_opts *opts,
 	return 0;
 }
 
-static int to_train(struct wn_shardout *o, const uint32_t *tok, size_t n, struct wn_pack_source *s, char *err,
-		    size_t errlen)
+static int to_train(struct wn_shardout *o, const unsigned char *tok, size_t n, int ref, struct wn_pack_source *s,
+		    char *err, size_t errlen)
 {
 	unsigned k = wn_pack_mix_repeats(o->mix, s, n);
 	if (!k) {
@@ -1291,7 +1304,7 @@ static int to_train(struct wn_shardout *o, const uint32_t *tok, size_t n, struct
 		return 0;
 	}
 	for (unsigned i = 0; i < k; i++)
-		if (wn_shardset_add(&o->train, tok, n, err, errlen) < 0)
+		if (shardset_add(&o->train, tok, n, ref, err, errlen) < 0)
 			return -1;
 	o->written++;
 	s->docs_out += k, s->tokens_out += (uint64_t)k * n;
@@ -1302,37 +1315,50 @@ static int to_train(struct wn_shardout *o, const uint32_t *tok, size_t n, struct
 	return 0;
 }
 
-static int to_val(struct wn_shardout *o, const uint32_t *tok, size_t n, struct wn_pack_source *s, char *err,
-		  size_t errlen)
+static int to_val(struct wn_shardout *o, const unsigned char *tok, size_t n, int ref, struct wn_pack_source *s,
+		  char *err, size_t errlen)
 {
 	o->written++;
 	s->docs_val++, s->tokens_val += n;
-	return wn_shardset_add(&o->val, tok, n, err, errlen);
+	return shardset_add(&o->val, tok, n, ref, err, errlen);
 }
 
-int wn_shardout_add(struct wn_shardout *o, const uint32_t *tok, size_t n, struct wn_pack_source *s, char *err,
-		    size_t errlen)
+static int shardout_add(struct wn_shardout *o, const unsigned char *tok, size_t n, int ref, struct wn_pack_source *s,
+			char *err, size_t errlen)
 {
 	uint64_t i = o->eligible++;
 	if (o->val_frac > 0 && wn_rng_unit(&o->vrng) < o->val_frac)
-		return to_val(o, tok, n, s, err, errlen);
+		return to_val(o, tok, n, ref, s, err, errlen);
 	if (!o->val_docs)
-		return to_train(o, tok, n, s, err, errlen);
+		return to_train(o, tok, n, ref, s, err, errlen);
 	/* Reservoir sampling (Algorithm R): a uniform sample of val_docs
 	 * documents from a stream of unknown length in O(val_docs) memory; a
 	 * document pushed out of the reservoir goes to train right then (so
-	 * train order is input order except for those). */
+	 * train order is input order except for those). The reservoir holds
+	 * copies (they are freed when displaced). */
 	uint64_t slot = o->nres < o->val_docs ? o->nres++ : wn_rng_below(&o->vrng, i + 1);
 	if (slot >= o->val_docs)
-		return to_train(o, tok, n, s, err, errlen);
+		return to_train(o, tok, n, ref, s, err, errlen);
 	struct wn_shardout_res *r = &o->res[slot];
-	if (r->tok && to_train(o, r->tok, r->n, r->src, err, errlen) < 0)
+	if (r->tok && to_train(o, (const unsigned char *)r->tok, r->n, 0, r->src, err, errlen) < 0)
 		return -1;
 	free(r->tok);
-	r->tok = wn_xmalloc(n * sizeof *tok + 1);
-	memcpy(r->tok, tok, n * sizeof *tok);
+	r->tok = wn_xmalloc(n * 4 + 1);
+	memcpy(r->tok, tok, n * 4);
 	r->n = n, r->src = s;
 	return 0;
+}
+
+int wn_shardout_add(struct wn_shardout *o, const void *le32, size_t n, struct wn_pack_source *s, char *err,
+		    size_t errlen)
+{
+	return shardout_add(o, le32, n, 0, s, err, errlen);
+}
+
+int wn_shardout_add_ref(struct wn_shardout *o, const void *le32, size_t n, struct wn_pack_source *s, char *err,
+			size_t errlen)
+{
+	return shardout_add(o, le32, n, 1, s, err, errlen);
 }
 
 /* Is `name` a shard file name of any format (with this prefix)? */
@@ -1384,7 +1410,7 @@ static void remove_stale(const struct wn_shardout *o, FILE *log)
 int wn_shardout_finish(struct wn_shardout *o, FILE *log, char *err, size_t errlen)
 {
 	for (size_t i = 0; i < o->nres; i++)
-		if (to_val(o, o->res[i].tok, o->res[i].n, o->res[i].src, err, errlen) < 0)
+		if (to_val(o, (const unsigned char *)o->res[i].tok, o->res[i].n, 0, o->res[i].src, err, errlen) < 0)
 			return -1;
 	if (wn_shardset_finish(&o->train, err, errlen) < 0)
 		return -1;
@@ -1998,7 +2024,7 @@ static int tm_tag(struct wn_tokmap *m, struct wn_buf *b, uint32_t n, const char 
 	return 0;
 }
 
-int wn_tokmap_next(struct wn_tokmap *m, struct wn_tokdoc *d, const uint32_t **tok, char *err, size_t errlen)
+int wn_tokmap_next(struct wn_tokmap *m, struct wn_tokdoc *d, const unsigned char **le32, char *err, size_t errlen)
 {
 	if (m->ended)
 		return 0;
@@ -2028,16 +2054,9 @@ int wn_tokmap_next(struct wn_tokmap *m, struct wn_tokdoc *d, const uint32_t **to
 		return -1;
 	if ((m->n - m->pos) / 4 < n)
 		return tm_truncated(m, "tokens", err, errlen);
-	const unsigned char *t = m->p + m->pos;
+	*le32 = m->p + m->pos; /* in place, aligned or not (see shardfmt.h) */
 	m->pos += (size_t)n * 4;
 	d->ntokens = n;
-	if (((uintptr_t)t & 3) == 0) {
-		*tok = (const uint32_t *)(const void *)t;
-	} else { /* unaligned in the file: copy (still no kernel copy) */
-		WN_GROW(d->tokens, d->cap, (size_t)n);
-		memcpy(d->tokens, t, (size_t)n * 4);
-		*tok = d->tokens;
-	}
 	m->ndocs++;
 	m->ntokens += n;
 	return 1;

@@ -118,8 +118,14 @@ unsigned wn_shard_esize(enum wn_shard_format f, uint32_t vocab);
 const char *wn_shard_format_name(enum wn_shard_format f);
 
 int wn_shardset_open(struct wn_shardset *s, const struct wn_shardset_opts *o, char *err, size_t errlen);
-/* Add one document (all ids < vocab). Returns 0 or -1 (I/O error). */
-int wn_shardset_add(struct wn_shardset *s, const uint32_t *tok, size_t n, char *err, size_t errlen);
+/* Add one document: n little-endian uint32 ids at any alignment (a uint32_t
+ * array on our little-endian hosts), all < vocab. Returns 0 or -1 (I/O
+ * error). */
+int wn_shardset_add(struct wn_shardset *s, const void *le32, size_t n, char *err, size_t errlen);
+/* The same for ids that stay valid and unchanged until wn_shardset_release
+ * (a mapped input file): npy packs them by reference (wn_packer_add_ref)
+ * instead of copying. */
+int wn_shardset_add_ref(struct wn_shardset *s, const void *le32, size_t n, char *err, size_t errlen);
 /* Flush, write the last shard and the index; files are in place after it. */
 int wn_shardset_finish(struct wn_shardset *s, char *err, size_t errlen);
 /* Remove unfinished temporary files (finished ones stay; no manifest). */
@@ -156,10 +162,15 @@ struct wn_shardout {
  * dies must not look complete), open the sets. */
 int wn_shardout_open(struct wn_shardout *o, const struct wn_shardout_opts *opts, struct wn_pack_mix *mix, char *err,
 		     size_t errlen);
-/* Route one document of source s: validation (by the seed), else train,
- * repeated as the mix says. Returns 0 or -1 (I/O error). */
-int wn_shardout_add(struct wn_shardout *o, const uint32_t *tok, size_t n, struct wn_pack_source *s, char *err,
+/* Route one document of source s (le32 as for wn_shardset_add): validation
+ * (by the seed), else train, repeated as the mix says. Returns 0 or -1 (I/O
+ * error). */
+int wn_shardout_add(struct wn_shardout *o, const void *le32, size_t n, struct wn_pack_source *s, char *err,
 		    size_t errlen);
+/* The same by reference: le32 as for wn_shardset_add_ref, valid until
+ * wn_shardout_release. */
+int wn_shardout_add_ref(struct wn_shardout *o, const void *le32, size_t n, struct wn_pack_source *s, char *err,
+			size_t errlen);
 /* Write the validation reservoir, finish both sets, then remove shard files
  * of an earlier run in the directory (names of any of our formats with this
  * prefix that this run did not write), so that a trainer globbing the
@@ -241,9 +252,9 @@ int wn_shard_write_small(const char *path, const void *p, size_t n, char *err, s
 
 /* A regular, uncompressed token stream file is mapped rather than read:
  * read() copied every byte from the page cache into the reader (perf: a
- * fifth of the packing thread's time), and a document's tokens, when
- * 4-byte aligned in the file, are used in place. Same checks and messages
- * as tokenizer/tokstream.c's reader. */
+ * fifth of the packing thread's time), and a document's tokens are used in
+ * place, aligned or not (readers of them load with memcpy). Same checks and
+ * messages as tokenizer/tokstream.c's reader. */
 #include "tokstream.h"
 
 struct wn_tokmap {
@@ -261,10 +272,10 @@ struct wn_tokmap {
  * err filled). map/mapn: an existing mapping of the file (borrowed; must
  * outlive m), or NULL to map it here. */
 int wn_tokmap_open(struct wn_tokmap *m, const char *path, const void *map, size_t mapn, char *err, size_t errlen);
-/* Next document: 1 (d->source, d->id filled; *tok points to the n = d->ntokens
- * ids, in the mapping or in d->tokens; valid until the next call), 0 at the
- * verified trailer, -1 on error. */
-int wn_tokmap_next(struct wn_tokmap *m, struct wn_tokdoc *d, const uint32_t **tok, char *err, size_t errlen);
+/* Next document: 1 (d->source, d->id filled; *le32 points to the n =
+ * d->ntokens ids in the mapping, little-endian uint32 at any alignment, valid
+ * while the mapping is), 0 at the verified trailer, -1 on error. */
+int wn_tokmap_next(struct wn_tokmap *m, struct wn_tokdoc *d, const unsigned char **le32, char *err, size_t errlen);
 void wn_tokmap_close(struct wn_tokmap *m);
 
 #endif

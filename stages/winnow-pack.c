@@ -131,14 +131,15 @@ static void account(struct wn_stage *st, struct ctx *x, uint64_t written0, uint6
 		wn_stage_reject(st, NULL, "mix-sampled-out");
 }
 
-/* Next document of a mapped or a read input; *tok: its ids. */
-static int next_doc(struct wn_tokmap *tm, struct wn_tokreader *tr, struct wn_tokdoc *d, const uint32_t **tok, char *err,
-		    size_t errlen)
+/* Next document of a mapped or a read input; *tok: its ids, little-endian
+ * uint32 at any alignment (in the mapping, or d->tokens). */
+static int next_doc(struct wn_tokmap *tm, struct wn_tokreader *tr, struct wn_tokdoc *d, const unsigned char **tok,
+		    char *err, size_t errlen)
 {
 	if (tm->p)
 		return wn_tokmap_next(tm, d, tok, err, errlen);
 	int r = wn_tokreader_next(tr, d, err, errlen);
-	*tok = d->tokens; /* after the call: it may grow the array */
+	*tok = (const unsigned char *)d->tokens; /* after the call: it may grow the array */
 	return r;
 }
 
@@ -175,8 +176,11 @@ static int pass(struct wn_stage *st, struct ctx *x, int count_only, struct wn_to
 		int r = 0;
 		if (!count_only && !x->opened && open_out(st, x, hdr) < 0)
 			r = -1;
-		const uint32_t *tok;
+		const unsigned char *tok;
 		uint64_t ndoc = 0;
+		/* The packer may keep pointers into a mapping that wn_inputs
+		 * owns: it stays mapped until the end of the run. */
+		int stable = mapped && tm.borrowed;
 		while (r >= 0 && !st->fatal && (r = next_doc(&tm, &tr, &d, &tok, st->err, sizeof st->err)) != 0) {
 			if (r < 0) {
 				wn_stage_fail(st, "%s", st->err);
@@ -195,14 +199,15 @@ static int pass(struct wn_stage *st, struct ctx *x, int count_only, struct wn_to
 			char where[64];
 			if (badi < n && snprintf(where, sizeof where, "document %llu", (unsigned long long)ndoc))
 				wn_stage_bad(st, where, NULL, 0, "id '%.*s': token %u >= vocab size %u", (int)WN_MIN(d.id.len, 200),
-					     d.id.data, tok[badi], hdr->vocab_size);
+					     d.id.data, wn_get_le32(tok + 4 * badi), hdr->vocab_size);
 			else if (!keep)
 				wn_stage_reject(st, NULL, n ? "too-short" : "empty");
 			else {
 				if (!x->mixspec)
 					s->docs_in++, s->tokens_in += n;
 				uint64_t w0 = x->out.written, d0 = x->out.dropped;
-				if (wn_shardout_add(&x->out, tok, n, s, st->err, sizeof st->err) < 0)
+				if ((stable ? wn_shardout_add_ref : wn_shardout_add)(&x->out, tok, n, s, st->err,
+										   sizeof st->err) < 0)
 					wn_stage_fail(st, "%s", st->err);
 				account(st, x, w0, d0);
 			}
