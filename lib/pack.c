@@ -182,7 +182,6 @@ void wn_packer_release(struct wn_packer *p)
 	free(p->piece);
 	free(p->rowstart);
 	free(p->order);
-	free(p->ck);
 	free(p->cks);
 	free(p->krow);
 	free(p->cnt);
@@ -230,7 +229,6 @@ static int add_doc(struct wn_packer *p, uint64_t src, int ref, size_t n)
 	size_t L = p->o.seq_len;
 	WN_GROW(p->docs, p->docscap, p->ndocs + 1);
 	struct wn_pack_doc *d = &p->docs[p->ndocs++];
-	d->pos = p->ntok;
 	d->src = src;
 	d->len = (uint32_t)n;
 	d->ref = (uint32_t)ref;
@@ -309,18 +307,18 @@ static void pack_concat(struct wn_packer *p, int final)
 	size_t L = p->o.seq_len;
 	size_t full = p->ntok / L, rows = final ? (p->ntok + L - 1) / L : full;
 	size_t end = rows * L < p->ntok ? rows * L : p->ntok;
-	size_t d = 0;
+	size_t d = 0, dpos = 0; /* dpos: where document d starts */
 	for (size_t r = 0; r < rows; r++) {
 		size_t a = r * L, b = WN_MIN(a + L, end);
 		start_row(p);
-		while (d < p->ndocs && p->docs[d].pos + p->docs[d].len <= a)
-			d++;
-		for (size_t k = d; k < p->ndocs && p->docs[k].pos < b; k++) {
+		while (d < p->ndocs && dpos + p->docs[d].len <= a)
+			dpos += p->docs[d++].len;
+		for (size_t k = d, kpos = dpos; k < p->ndocs && kpos < b; kpos += p->docs[k++].len) {
 			const struct wn_pack_doc *dk = &p->docs[k];
-			size_t s = WN_MAX(a, dk->pos), e = WN_MIN(b, dk->pos + dk->len);
+			size_t s = WN_MAX(a, kpos), e = WN_MIN(b, kpos + dk->len);
 			/* A piece that starts mid-document (the tail of a cut one) is
 			 * still its own segment in this row. */
-			add_piece(p, doc_at(p, dk, s - dk->pos), (uint32_t)(e - s), dk->ref);
+			add_piece(p, doc_at(p, dk, s - kpos), (uint32_t)(e - s), dk->ref);
 		}
 		p->rowstart[p->nrows] = p->npiece;
 	}
@@ -371,53 +369,58 @@ static void pack_bestfit(struct wn_packer *p)
 {
 	size_t L = p->o.seq_len;
 	/* 1. chunks: full seq_len chunks become rows of their own right away;
-	 *    the rest (at most one per document) are sorted below. */
+	 *    the rest (at most one per document) are counted by length ... */
 	size_t nc = 0;
-	if (p->ccap < p->ndocs) {
-		size_t cap = WN_MAX(p->ndocs, (size_t)1024);
-		p->ck = wn_xrealloc(p->ck, cap * sizeof *p->ck);
+	memset(p->cnt, 0, (L + 1) * sizeof *p->cnt);
+	for (size_t d = 0; d < p->ndocs; d++) {
+		const struct wn_pack_doc *dd = &p->docs[d];
+		size_t len = dd->len;
+		if (len >= L) {
+			const unsigned char *src = doc_at(p, dd, 0);
+			size_t step = (size_t)L * (dd->ref ? 4 : p->o.esize);
+			for (; len >= L; len -= L, src += step) {
+				start_row(p);
+				add_piece(p, src, (uint32_t)L, dd->ref);
+				p->rowstart[p->nrows] = p->npiece;
+			}
+		}
+		p->cnt[len]++;
+		nc += len > 0;
+	}
+	size_t fullrows = p->nrows;
+	/* 2. ... and sorted by length, descending, stable (input order on
+	 *    ties): a counting sort. The chunks themselves are moved (16 bytes
+	 *    each) rather than an index sorted: the loops below then read them
+	 *    in order, where reading through an index missed the cache on every
+	 *    chunk (perf: half of the packing's time on that one load). */
+	if (p->ccap < nc) {
+		size_t cap = WN_MAX(nc, (size_t)1024);
 		p->cks = wn_xrealloc(p->cks, cap * sizeof *p->cks);
 		p->krow = wn_xrealloc(p->krow, cap * sizeof *p->krow);
 		p->ccap = cap;
 	}
-	for (size_t d = 0; d < p->ndocs; d++) {
-		const struct wn_pack_doc *dd = &p->docs[d];
-		const unsigned char *src = doc_at(p, dd, 0);
-		size_t len = dd->len, step = (size_t)L * (dd->ref ? 4 : p->o.esize);
-		while (len >= L) {
-			start_row(p);
-			add_piece(p, src, (uint32_t)L, dd->ref);
-			p->rowstart[p->nrows] = p->npiece;
-			src += step;
-			len -= L;
-		}
-		if (len) {
-			p->ck[nc].src = src;
-			p->ck[nc].len = (uint32_t)len;
-			p->ck[nc].newdoc = 1;
-			p->ck[nc].ref = (uint16_t)dd->ref;
-			nc++;
-		}
-	}
-	size_t fullrows = p->nrows;
-	/* 2. counting sort by length, descending, stable (input order on ties).
-	 *    The chunks themselves are moved (16 bytes each) rather than an
-	 *    index sorted: the loops below then read them in order, where
-	 *    reading through an index missed the cache on every chunk (perf:
-	 *    half of the packing's time on that one load). */
-	memset(p->cnt, 0, (L + 1) * sizeof *p->cnt);
-	for (size_t i = 0; i < nc; i++)
-		p->cnt[p->ck[i].len]++;
 	{
 		uint32_t acc = 0;
-		for (size_t len = L + 1; len-- > 0;) {
+		p->cnt[0] = 0; /* documents that were whole chunks: no remainder */
+		for (size_t len = L + 1; len-- > 1;) {
 			uint32_t c = p->cnt[len];
 			p->cnt[len] = acc;
 			acc += c;
 		}
 	}
-	for (size_t i = 0; i < nc; i++)
-		p->cks[p->cnt[p->ck[i].len]++] = p->ck[i];
+	for (size_t d = 0; d < p->ndocs; d++) {
+		const struct wn_pack_doc *dd = &p->docs[d];
+		size_t len = dd->len, skip = 0;
+		while (len >= L)
+			len -= L, skip += L;
+		if (!len)
+			continue;
+		struct wn_pack_piece *c = &p->cks[p->cnt[len]++];
+		c->src = doc_at(p, dd, skip);
+		c->len = (uint32_t)len;
+		c->newdoc = 1;
+		c->ref = (uint16_t)dd->ref;
+	}
 	/* 3. best fit: open rows numbered 0.. (after the full rows); bucket
 	 *    lists by remaining room. */
 	for (size_t r = 0; r <= L; r++)
@@ -549,13 +552,13 @@ void wn_packer_reset(struct wn_packer *p)
 		/* concat: keep the unemitted tail; documents that overlap it are
 		 * rebased (the first may start before it), and the stored
 		 * tokens still needed move to the front of the store. */
-		size_t d = 0, sfrom = p->nstore;
-		while (d < p->ndocs && p->docs[d].pos + p->docs[d].len <= from)
-			d++;
+		size_t d = 0, sfrom = p->nstore, dpos = 0;
+		while (d < p->ndocs && dpos + p->docs[d].len <= from)
+			dpos += p->docs[d++].len;
 		for (; d < p->ndocs; d++, j++) {
 			struct wn_pack_doc x = p->docs[d];
-			uint64_t skip = x.pos < from ? from - x.pos : 0;
-			x.pos = x.pos + skip - from;
+			uint64_t skip = dpos < from ? from - dpos : 0;
+			dpos += x.len;
 			x.len -= (uint32_t)skip;
 			x.src += skip * (x.ref ? 4 : 1);
 			if (!x.ref && x.src < sfrom)

@@ -72,10 +72,11 @@ struct wn_pack_stats {
 };
 
 /* A document in the buffer: its tokens are in the store (src = token index)
- * or, added by reference, in caller memory (src = address of n
- * little-endian uint32). pos: where it starts in the buffer's token stream. */
+ * or, added by reference, in caller memory (src = address of len
+ * little-endian uint32). Documents follow each other in the buffer's token
+ * stream, so where one starts is the sum of the lengths before it. */
 struct wn_pack_doc {
-	uint64_t pos, src;
+	uint64_t src;
 	uint32_t len, ref;
 };
 
@@ -108,9 +109,8 @@ struct wn_packer {
 	size_t *order; /* shuffled row order */
 	size_t ordercap;
 	size_t carry_from; /* concat: first token not emitted (kept by reset) */
-	/* best-fit scratch: chunks (a piece without newdoc) in input order,
-	 * then sorted, and the row each sorted chunk went to */
-	struct wn_pack_piece *ck, *cks;
+	/* best-fit scratch: the chunks sorted by length, and the row each went to */
+	struct wn_pack_piece *cks;
 	uint32_t *krow;
 	size_t ccap;
 	uint32_t *cnt; /* seq_len + 1 counters */
