@@ -297,9 +297,11 @@ static void *aligned_buf(size_t n)
 	return p;
 }
 
-static struct wn_shardfile *sf_open(const char *dir, const char *name, char *err, size_t errlen)
+static struct wn_shardfile *sf_open(struct wn_shardbufs *pool, const char *dir, const char *name, char *err,
+				     size_t errlen)
 {
 	struct wn_shardfile *f = wn_xcalloc(1, sizeof *f);
+	f->pool = pool;
 	f->path = path_join(dir, name);
 	size_t n = strlen(f->path) + 32;
 	f->tmp = wn_xmalloc(n);
@@ -320,7 +322,7 @@ static struct wn_shardfile *sf_open(const char *dir, const char *name, char *err
 	}
 	f->cap = SF_BUFSIZE;
 	for (int i = 0; i < SF_NBUF; i++)
-		f->bufs[i] = aligned_buf(f->cap);
+		f->bufs[i] = pool->n ? pool->b[--pool->n] : aligned_buf(f->cap);
 	f->buf = f->bufs[0];
 	sfh_init(f);
 	sf_thread_start(f);
@@ -675,8 +677,12 @@ static void sf_free(struct wn_shardfile *f)
 	sf_thread_stop(f);
 	char hex[65];
 	sfh_final(f, hex); /* releases OpenSSL's context */
-	for (int i = 0; i < SF_NBUF; i++)
-		free(f->bufs[i]);
+	for (int i = 0; i < SF_NBUF; i++) {
+		if (f->cap == SF_BUFSIZE && f->pool->n < (int)(sizeof f->pool->b / sizeof f->pool->b[0]))
+			f->pool->b[f->pool->n++] = f->bufs[i];
+		else
+			free(f->bufs[i]);
+	}
 	free(f->path);
 	free(f->tmp);
 	free(f);
@@ -1005,7 +1011,7 @@ int wn_shardset_open(struct wn_shardset *s, const struct wn_shardset_opts *o, ch
 	} else {
 		char name[4096];
 		snprintf(name, sizeof name, "%s%s.bin", o->prefix, is_val(s) ? "_val" : "");
-		if (!(s->f1 = sf_open(o->dir, name, err, errlen)))
+		if (!(s->f1 = sf_open(&s->bufs, o->dir, name, err, errlen)))
 			return -1;
 	}
 	return 0;
@@ -1052,10 +1058,10 @@ static int npy_drain(struct wn_shardset *s, int final, char *err, size_t errlen)
 			char name[64];
 			unsigned char h[NPY_HDR];
 			snprintf(name, sizeof name, "%stokens.%05zu.npy", is_val(s) ? "val_" : "", s->shard);
-			if (!(s->f1 = sf_open(s->o.dir, name, err, errlen)))
+			if (!(s->f1 = sf_open(&s->bufs, s->o.dir, name, err, errlen)))
 				return -1;
 			snprintf(name, sizeof name, "%ssegments.%05zu.npy", is_val(s) ? "val_" : "", s->shard);
-			if (!(s->f2 = sf_open(s->o.dir, name, err, errlen)))
+			if (!(s->f2 = sf_open(&s->bufs, s->o.dir, name, err, errlen)))
 				return -1;
 			sf_pair(s->f1, s->f2);
 			npy_header(h, s->esize == 2 ? "<u2" : "<u4", s->per_shard, s->o.seq_len);
@@ -1131,7 +1137,7 @@ static int shardset_add(struct wn_shardset *s, const unsigned char *tok, size_t 
 			char name[4096];
 			unsigned char h[LLMC_HDR];
 			snprintf(name, sizeof name, "%s_%s_%06zu.bin", s->o.prefix, is_val(s) ? "val" : "train", s->shard);
-			if (!(s->f1 = sf_open(s->o.dir, name, err, errlen)))
+			if (!(s->f1 = sf_open(&s->bufs, s->o.dir, name, err, errlen)))
 				return -1;
 			llmc_header(h, s->esize, s->per_shard);
 			if (sf_write(s->f1, h, LLMC_HDR, err, errlen) < 0)
@@ -1173,7 +1179,7 @@ static int mega_finish(struct wn_shardset *s, char *err, size_t errlen)
 		return -1;
 	char name[4096];
 	snprintf(name, sizeof name, "%s%s.idx", s->o.prefix, is_val(s) ? "_val" : "");
-	if (!(f = sf_open(s->o.dir, name, err, errlen)))
+	if (!(f = sf_open(&s->bufs, s->o.dir, name, err, errlen)))
 		return -1;
 	unsigned char h[MEGA_HDR];
 	memcpy(h, "MMIDIDX\x00\x00", 9);
@@ -1250,6 +1256,8 @@ void wn_shardset_release(struct wn_shardset *s)
 	for (size_t i = 0; i < s->nent; i++)
 		free(s->ent[i].name);
 	free(s->ent);
+	for (int i = 0; i < s->bufs.n; i++)
+		free(s->bufs.b[i]);
 	memset(s, 0, sizeof *s);
 }
 

@@ -38,8 +38,17 @@ struct wn_sha256x {
 	uint64_t total;
 };
 
+/* Output buffers of closed files, kept for the next file of the set: fresh
+ * 8 MiB buffers for every shard were page-faulted in (and zeroed) anew,
+ * pinned anew for O_DIRECT, and unmapped again. */
+struct wn_shardbufs {
+	unsigned char *b[8];
+	int n;
+};
+
 /* An output file being written. */
 struct wn_shardfile {
+	struct wn_shardbufs *pool; /* where its buffers come from and go back to */
 	int fd, direct; /* direct: opened with O_DIRECT */
 	char *path, *tmp;
 	/* buffers in rotation: buf = bufs[cur] is being filled, the others
@@ -110,6 +119,7 @@ struct wn_shardset {
 	uint64_t docs, tokens;
 	struct wn_shard_entry *ent;
 	size_t nent, entcap;
+	struct wn_shardbufs bufs;
 };
 
 /* Token width of a format for a vocabulary: Megatron switches to int32 at
