@@ -676,12 +676,16 @@ static uint64_t name_hash(const char *s, size_t n)
 
 struct wn_pack_source *wn_pack_source_get(struct wn_pack_mix *m, const char *name, size_t len)
 {
-	/* inputs come grouped by source: the last one is usually it */
-	if (m->last && m->lastlen == len && !memcmp(m->last->name, name, len))
-		return m->last;
-	struct wn_pack_source *s = source_lookup(m, name, len);
-	m->last = s;
-	m->lastlen = len;
+	/* Called for every document, and documents of a handful of sources
+	 * come interleaved: a small cache indexed by the length and the last
+	 * bytes of the tag answers most lookups without hashing the tag
+	 * (perf: hashing and probing were ~4% of the stage's CPU). */
+	size_t c = len ? (len * 7 + (unsigned char)name[len - 1] * 3 + (unsigned char)name[len / 2]) & 63 : 0;
+	struct wn_pack_source *s = m->recent[c];
+	if (s && s->namelen == len && !memcmp(s->name, name, len))
+		return s;
+	s = source_lookup(m, name, len);
+	m->recent[c] = s;
 	return s;
 }
 
@@ -695,7 +699,7 @@ static struct wn_pack_source *source_lookup(struct wn_pack_mix *m, const char *n
 		for (size_t i = 0; i < m->srccap; i++) {
 			if (!m->src[i])
 				continue;
-			size_t j = (size_t)name_hash(m->src[i]->name, strlen(m->src[i]->name)) & (cap - 1);
+			size_t j = (size_t)name_hash(m->src[i]->name, m->src[i]->namelen) & (cap - 1);
 			while (t[j])
 				j = (j + 1) & (cap - 1);
 			t[j] = m->src[i];
@@ -706,12 +710,13 @@ static struct wn_pack_source *source_lookup(struct wn_pack_mix *m, const char *n
 	}
 	size_t j = (size_t)name_hash(name, len) & (m->srccap - 1);
 	while (m->src[j]) {
-		if (strlen(m->src[j]->name) == len && !memcmp(m->src[j]->name, name, len))
+		if (m->src[j]->namelen == len && !memcmp(m->src[j]->name, name, len))
 			return m->src[j];
 		j = (j + 1) & (m->srccap - 1);
 	}
 	struct wn_pack_source *s = m->src[j] = wn_xcalloc(1, sizeof *s);
 	s->name = wn_xstrndup(name, len);
+	s->namelen = len;
 	s->mixidx = m->nent ? mix_match(m, s->name) : -1;
 	m->nsrc++;
 	return s;

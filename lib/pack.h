@@ -147,6 +147,7 @@ void wn_packer_reset(struct wn_packer *p);
 
 struct wn_pack_source {
 	char *name;
+	size_t namelen;
 	int mixidx; /* index in the mix spec, -1 = none */
 	uint64_t docs_in, tokens_in;   /* eligible input (after length filters) */
 	uint64_t docs_out, tokens_out; /* written to train, repeats included */
@@ -170,8 +171,9 @@ struct wn_pack_mix {
 	uint64_t target_tokens; /* 0 = the eligible input tokens */
 	struct wn_pack_source **src; /* open-addressing table of owned, stable entries */
 	size_t srccap, nsrc;
-	struct wn_pack_source *last; /* the last lookup */
-	size_t lastlen;
+	/* recent lookups, direct-mapped by a cheap hash of the tag (see
+	 * wn_pack_source_get) */
+	struct wn_pack_source *recent[64];
 	struct wn_rng rng;
 };
 

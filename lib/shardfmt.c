@@ -2020,19 +2020,19 @@ static int tm_truncated(struct wn_tokmap *m, const char *what, char *err, size_t
 		      m->ndocs);
 }
 
-static int tm_tag(struct wn_tokmap *m, struct wn_buf *b, uint32_t n, const char *what, char *err, size_t errlen)
+/* A tag in place (no copy: tags are read for every document). */
+static int tm_tag(struct wn_tokmap *m, const char **p, uint32_t n, const char *what, char *err, size_t errlen)
 {
-	wn_buf_reset(b);
 	if (n > TM_MAX_TAG)
 		return wn_err(err, errlen, "%s: corrupt token stream (%s of %" PRIu32 " bytes)", m->name, what, n);
 	if (m->n - m->pos < n)
 		return tm_truncated(m, what, err, errlen);
-	wn_buf_add(b, m->p + m->pos, n);
+	*p = (const char *)m->p + m->pos;
 	m->pos += n;
 	return 0;
 }
 
-int wn_tokmap_next(struct wn_tokmap *m, struct wn_tokdoc *d, const unsigned char **le32, char *err, size_t errlen)
+int wn_tokmap_next(struct wn_tokmap *m, uint32_t *ntokens, const unsigned char **le32, char *err, size_t errlen)
 {
 	if (m->ended)
 		return 0;
@@ -2058,13 +2058,15 @@ int wn_tokmap_next(struct wn_tokmap *m, struct wn_tokdoc *d, const unsigned char
 		return tm_truncated(m, "document header", err, errlen);
 	uint32_t sl = wn_get_le32(m->p + m->pos), il = wn_get_le32(m->p + m->pos + 4);
 	m->pos += 8;
-	if (tm_tag(m, &d->source, sl, "source tag", err, errlen) < 0 || tm_tag(m, &d->id, il, "document id", err, errlen) < 0)
+	if (tm_tag(m, &m->source, sl, "source tag", err, errlen) < 0 || tm_tag(m, &m->id, il, "document id", err, errlen) < 0)
 		return -1;
+	m->source_len = sl;
+	m->id_len = il;
 	if ((m->n - m->pos) / 4 < n)
 		return tm_truncated(m, "tokens", err, errlen);
 	*le32 = m->p + m->pos; /* in place, aligned or not (see shardfmt.h) */
 	m->pos += (size_t)n * 4;
-	d->ntokens = n;
+	*ntokens = n;
 	m->ndocs++;
 	m->ntokens += n;
 	return 1;

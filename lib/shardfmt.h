@@ -275,6 +275,8 @@ struct wn_tokmap {
 	struct wn_tokstream_header h;
 	uint64_t ndocs, ntokens;
 	int ended;
+	const char *source, *id; /* the last document's tags, in the mapping */
+	size_t source_len, id_len;
 };
 
 /* Returns 1 (mapped, header read), 0 (not a regular uncompressed token
@@ -282,10 +284,10 @@ struct wn_tokmap {
  * err filled). map/mapn: an existing mapping of the file (borrowed; must
  * outlive m), or NULL to map it here. */
 int wn_tokmap_open(struct wn_tokmap *m, const char *path, const void *map, size_t mapn, char *err, size_t errlen);
-/* Next document: 1 (d->source, d->id filled; *le32 points to the n =
- * d->ntokens ids in the mapping, little-endian uint32 at any alignment, valid
- * while the mapping is), 0 at the verified trailer, -1 on error. */
-int wn_tokmap_next(struct wn_tokmap *m, struct wn_tokdoc *d, const unsigned char **le32, char *err, size_t errlen);
+/* Next document: 1 (*le32 points to its *ntokens ids in the mapping,
+ * little-endian uint32 at any alignment; m->source and m->id to its tags;
+ * all valid while the mapping is), 0 at the verified trailer, -1 on error. */
+int wn_tokmap_next(struct wn_tokmap *m, uint32_t *ntokens, const unsigned char **le32, char *err, size_t errlen);
 void wn_tokmap_close(struct wn_tokmap *m);
 
 #endif

@@ -131,15 +131,28 @@ static void account(struct wn_stage *st, struct ctx *x, uint64_t written0, uint6
 		wn_stage_reject(st, NULL, "mix-sampled-out");
 }
 
-/* Next document of a mapped or a read input; *tok: its ids, little-endian
- * uint32 at any alignment (in the mapping, or d->tokens). */
-static int next_doc(struct wn_tokmap *tm, struct wn_tokreader *tr, struct wn_tokdoc *d, const unsigned char **tok,
-		    char *err, size_t errlen)
+/* A document as pass() sees it: views of its tags and ids. */
+struct doc {
+	const char *src, *id;
+	size_t srclen, idlen, n;
+	const unsigned char *tok; /* n little-endian uint32 at any alignment */
+};
+
+/* Next document of a mapped input (views into the mapping) or a read one
+ * (into d). */
+static int next_doc(struct wn_tokmap *tm, struct wn_tokreader *tr, struct wn_tokdoc *d, struct doc *o, char *err,
+		    size_t errlen)
 {
-	if (tm->p)
-		return wn_tokmap_next(tm, d, tok, err, errlen);
+	if (tm->p) {
+		uint32_t n = 0;
+		int r = wn_tokmap_next(tm, &n, &o->tok, err, errlen);
+		*o = (struct doc){ tm->source, tm->id, tm->source_len, tm->id_len, n, o->tok };
+		return r;
+	}
 	int r = wn_tokreader_next(tr, d, err, errlen);
-	*tok = (const unsigned char *)d->tokens; /* after the call: it may grow the array */
+	/* after the call: it may grow the arrays */
+	*o = (struct doc){ d->source.data, d->id.data, d->source.len, d->id.len, d->ntokens,
+			   (const unsigned char *)d->tokens };
 	return r;
 }
 
@@ -176,37 +189,37 @@ static int pass(struct wn_stage *st, struct ctx *x, int count_only, struct wn_to
 		int r = 0;
 		if (!count_only && !x->opened && open_out(st, x, hdr) < 0)
 			r = -1;
-		const unsigned char *tok;
+		struct doc o;
 		uint64_t ndoc = 0;
 		/* The packer may keep pointers into a mapping that wn_inputs
 		 * owns: it stays mapped until the end of the run. */
 		int stable = mapped && tm.borrowed;
-		while (r >= 0 && !st->fatal && (r = next_doc(&tm, &tr, &d, &tok, st->err, sizeof st->err)) != 0) {
+		while (r >= 0 && !st->fatal && (r = next_doc(&tm, &tr, &d, &o, st->err, sizeof st->err)) != 0) {
 			if (r < 0) {
 				wn_stage_fail(st, "%s", st->err);
 				break;
 			}
 			ndoc++;
-			size_t n = d.ntokens, badi = wn_pack_check_tokens(tok, n, hdr->vocab_size);
+			size_t n = o.n, badi = wn_pack_check_tokens(o.tok, n, hdr->vocab_size);
 			int keep = badi == n && n > 0 && n >= x->min_doc;
-			struct wn_pack_source *s = keep ? wn_pack_source_get(&x->mix, d.source.data, d.source.len) : NULL;
+			struct wn_pack_source *s = keep ? wn_pack_source_get(&x->mix, o.src, o.srclen) : NULL;
 			if (count_only) {
 				if (s)
 					s->docs_in++, s->tokens_in += n;
 				continue;
 			}
-			wn_stage_count_in(st, 12 + d.source.len + d.id.len + 4 * n);
+			wn_stage_count_in(st, 12 + o.srclen + o.idlen + 4 * n);
 			char where[64];
 			if (badi < n && snprintf(where, sizeof where, "document %llu", (unsigned long long)ndoc))
-				wn_stage_bad(st, where, NULL, 0, "id '%.*s': token %u >= vocab size %u", (int)WN_MIN(d.id.len, 200),
-					     d.id.data, wn_get_le32(tok + 4 * badi), hdr->vocab_size);
+				wn_stage_bad(st, where, NULL, 0, "id '%.*s': token %u >= vocab size %u", (int)WN_MIN(o.idlen, 200),
+					     o.id, wn_get_le32(o.tok + 4 * badi), hdr->vocab_size);
 			else if (!keep)
 				wn_stage_reject(st, NULL, n ? "too-short" : "empty");
 			else {
 				if (!x->mixspec)
 					s->docs_in++, s->tokens_in += n;
 				uint64_t w0 = x->out.written, d0 = x->out.dropped;
-				if ((stable ? wn_shardout_add_ref : wn_shardout_add)(&x->out, tok, n, s, st->err,
+				if ((stable ? wn_shardout_add_ref : wn_shardout_add)(&x->out, o.tok, n, s, st->err,
 										   sizeof st->err) < 0)
 					wn_stage_fail(st, "%s", st->err);
 				account(st, x, w0, d0);
