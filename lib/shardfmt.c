@@ -28,6 +28,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include <xxhash.h>
+#if defined(__x86_64__)
+/* libxxhash's runtime dispatch (the x86 build ships it): its plain entry
+ * points are SSE2-only (~12 GB/s, perf: 10% of llm.c's CPU for the input
+ * hash); the dispatched ones use AVX2 where the CPU has it. Same digests. */
+#include <xxh_x86dispatch.h>
+#endif
 
 #define SF_BUFSIZE (8u << 20)
 #define SF_NBUF 3
@@ -792,38 +798,39 @@ struct wn_hashjob {
 	char *path;
 	const unsigned char *map; /* the file's mapping (shared with the packer) */
 	size_t mapn;
+	XXH3_state_t *st; /* mapped: hashed in line, map[0 .. hashed) so far */
+	size_t hashed;
 	char hex[33];
 	uint64_t size;
 	int rc, started;
 	char err[256];
 };
 
-/* Hash through the input's mapping, the same one the packer reads the
- * documents from (wn_tokmap): one set of page-table entries for both, and no
- * copy (read() would copy every byte a second time; perf: the copy was 15%
- * of winnow-pack's CPU time, and a second mapping populated its own page
- * tables, ~5% more). Falls back to reading.
- *
- * Why XXH3-128 and not SHA-256 here: the input hash only identifies which
+/* Why XXH3-128 and not SHA-256 here: the input hash only identifies which
  * input a run read (provenance); it is not a checksum a trainer verifies
  * (shard files keep SHA-256). SHA-256 of the input was the largest single
  * cost of the stage (836 MB at 1.55 GB/s, one stream that cannot be paired:
- * ~0.55 CPU-s of ~2.3, perf); XXH3-128 runs at memory speed (~0.03 CPU-s for
- * the same bytes), and `xxh128sum` (Debian xxhash) prints the same digest. */
+ * ~0.55 CPU-s of ~2.3, perf); XXH3-128 runs at memory speed, and
+ * `xxh128sum` (Debian xxhash) prints the same digest.
+ *
+ * A mapped input is hashed by the packing thread as it reads the documents
+ * (wn_tokmap_next, a few hundred KiB at a time, while they are still in the
+ * cache), through the mapping the packer reads: no copy, no second pass
+ * over the file from memory (a helper thread hashing the mapping on its own
+ * read the 836 MB from DRAM a second time: 7-12% of the CPU, perf). Whatever
+ * the packer did not read (compressed files, a failed run) is hashed at the
+ * end. Other regular files are hashed by a helper thread, reading them. */
+static void hashjob_upto(struct wn_hashjob *j, size_t pos)
+{
+	if (pos > j->hashed) {
+		XXH3_128bits_update(j->st, j->map + j->hashed, pos - j->hashed);
+		j->hashed = pos;
+	}
+}
+
 static void *hash_thread(void *arg)
 {
 	struct wn_hashjob *j = arg;
-	if (j->map) {
-#ifdef MADV_POPULATE_READ
-		/* map the whole file in one call rather than fault by fault;
-		 * the packer, reading the same mapping, then faults less too */
-		madvise((void *)(uintptr_t)j->map, j->mapn, MADV_POPULATE_READ);
-#endif
-		xxh128_hex(XXH3_128bits(j->map, j->mapn), j->hex);
-		j->size = j->mapn;
-		j->rc = 0;
-		return NULL;
-	}
 	j->rc = xxh128_file(j->path, j->hex, &j->size, j->err, sizeof j->err);
 	return NULL;
 }
@@ -834,16 +841,26 @@ static struct wn_hashjob *hashjob_start(const char *path, const void *map, size_
 	j->path = wn_xstrdup(path);
 	j->map = map;
 	j->mapn = mapn;
-	j->started = pthread_create(&j->th, NULL, hash_thread, j) == 0;
+	if (map && (j->st = XXH3_createState()) != NULL)
+		XXH3_128bits_reset(j->st);
+	else
+		j->started = pthread_create(&j->th, NULL, hash_thread, j) == 0;
 	return j;
 }
 
 static int hashjob_finish(struct wn_hashjob *j, char hex[33], uint64_t *size, char *err, size_t errlen)
 {
-	if (j->started)
+	if (j->st) {
+		hashjob_upto(j, j->mapn);
+		xxh128_hex(XXH3_128bits_digest(j->st), j->hex);
+		XXH3_freeState(j->st);
+		j->size = j->mapn;
+		j->rc = 0;
+	} else if (j->started) {
 		pthread_join(j->th, NULL);
-	else
+	} else {
 		hash_thread(j);
+	}
 	int rc = j->rc;
 	if (rc < 0)
 		wn_err(err, errlen, "%s", j->err);
@@ -1948,6 +1965,7 @@ int wn_shards_verify(const char *dir, FILE *log, char *err, size_t errlen)
 #define TM_MAX_TAG (1u << 20) /* tokstream.c's limit on tags */
 
 static int tm_header(struct wn_tokmap *m, const char *path, char *err, size_t errlen);
+static void tm_ahead(struct wn_tokmap *m);
 
 int wn_tokmap_open(struct wn_tokmap *m, const char *path, const void *map, size_t mapn, char *err, size_t errlen)
 {
@@ -2011,6 +2029,7 @@ static int tm_header(struct wn_tokmap *m, const char *path, char *err, size_t er
 	wn_tokstream_header_release(&m->h);
 	m->h = tr.h; /* the reader's header (and its JSON) move here */
 	m->pos = 12 + m->h.json.len;
+	tm_ahead(m);
 	return 1;
 }
 
@@ -2030,6 +2049,26 @@ static int tm_tag(struct wn_tokmap *m, const char **p, uint32_t n, const char *w
 	*p = (const char *)m->p + m->pos;
 	m->pos += n;
 	return 0;
+}
+
+/* Map the file in 32 MiB steps ahead of the reader (one call instead of a
+ * page fault per 16 pages), and hash what the reader has passed (see
+ * hashjob_upto). Called after each document: the caller reads its ids
+ * next, and they were mapped in by an earlier step. */
+#define TM_STEP ((size_t)32 << 20)
+#define TM_HASH_STEP ((size_t)256 << 10)
+static void tm_ahead(struct wn_tokmap *m)
+{
+	if (m->hash && m->pos >= m->hash->hashed + TM_HASH_STEP)
+		hashjob_upto(m->hash, m->pos & ~(TM_HASH_STEP - 1));
+#ifdef MADV_POPULATE_READ
+	if (m->pos + TM_STEP / 2 > m->populated && m->populated < m->n) {
+		size_t to = WN_MIN(m->n, m->populated + TM_STEP);
+		uintptr_t a = (uintptr_t)(m->p + m->populated) & ~(uintptr_t)4095;
+		madvise((void *)a, (uintptr_t)(m->p + to) - a, MADV_POPULATE_READ);
+		m->populated = to;
+	}
+#endif
 }
 
 int wn_tokmap_next(struct wn_tokmap *m, uint32_t *ntokens, const unsigned char **le32, char *err, size_t errlen)
@@ -2067,9 +2106,17 @@ int wn_tokmap_next(struct wn_tokmap *m, uint32_t *ntokens, const unsigned char *
 	*le32 = m->p + m->pos; /* in place, aligned or not (see shardfmt.h) */
 	m->pos += (size_t)n * 4;
 	*ntokens = n;
+	tm_ahead(m);
 	m->ndocs++;
 	m->ntokens += n;
 	return 1;
+}
+
+void wn_tokmap_hash(struct wn_tokmap *m, struct wn_inputs *x, int i)
+{
+	struct wn_hashjob *j = x->hj[i];
+	if (m->p && m->borrowed && j && j->st && j->map == m->p)
+		m->hash = j;
 }
 
 void wn_tokmap_close(struct wn_tokmap *m)

@@ -225,9 +225,11 @@ int wn_manifest_write(const char *dir, const struct wn_manifest_info *mi, char *
  * the manifest cannot be read (err filled). */
 int wn_shards_verify(const char *dir, FILE *log, char *err, size_t errlen);
 
-/* Provenance of the input files: each regular file is hashed (XXH3-128) by
- * a background thread while the caller packs; stdin and pipes are not (they
- * cannot be read twice), their size is what the caller read. */
+/* Provenance of the input files: each regular file is hashed (XXH3-128),
+ * a mapped one by the reader as it goes (wn_tokmap_hash; the rest at
+ * wn_inputs_finish), others by a background thread while the caller packs;
+ * stdin and pipes are not (they cannot be read twice), their size is what
+ * the caller read. */
 struct wn_hashjob;
 struct wn_inputs {
 	struct wn_manifest_input *in; /* n entries, for wn_manifest_info */
@@ -277,6 +279,8 @@ struct wn_tokmap {
 	int ended;
 	const char *source, *id; /* the last document's tags, in the mapping */
 	size_t source_len, id_len;
+	size_t populated; /* bytes mapped in ahead of the reader */
+	struct wn_hashjob *hash; /* see wn_tokmap_hash */
 };
 
 /* Returns 1 (mapped, header read), 0 (not a regular uncompressed token
@@ -288,6 +292,9 @@ int wn_tokmap_open(struct wn_tokmap *m, const char *path, const void *map, size_
  * little-endian uint32 at any alignment; m->source and m->id to its tags;
  * all valid while the mapping is), 0 at the verified trailer, -1 on error. */
 int wn_tokmap_next(struct wn_tokmap *m, uint32_t *ntokens, const unsigned char **le32, char *err, size_t errlen);
+/* Hash the input (provenance) as its documents are read: m is the mapping
+ * of input i of x (wn_inputs_start). A no-op otherwise. */
+void wn_tokmap_hash(struct wn_tokmap *m, struct wn_inputs *x, int i);
 void wn_tokmap_close(struct wn_tokmap *m);
 
 #endif

@@ -179,6 +179,8 @@ static int pass(struct wn_stage *st, struct ctx *x, int count_only, struct wn_to
 			wn_stage_fail(st, "%s", st->err);
 			break;
 		}
+		if (mapped)
+			wn_tokmap_hash(&tm, &x->inputs, f);
 		const struct wn_tokstream_header *th = mapped ? &tm.h : &tr.h;
 		if (!hdr->vocab_size) {
 			*hdr = *th;
@@ -241,7 +243,7 @@ static int run(struct wn_stage *st, struct ctx *x, int argc, char **argv)
 {
 	struct wn_tokstream_header h;
 	wn_tokstream_header_init(&h);
-	/* provenance hashes of the input files, on another core meanwhile */
+	/* provenance hashes of the input files (as they are read, see pass) */
 	wn_inputs_start(&x->inputs, st->inputs, st->ninputs);
 	if (x->mixspec) {
 		if (!x->inputs.all_regular)
