@@ -1036,6 +1036,13 @@ int wn_shardset_open(struct wn_shardset *s, const struct wn_shardset_opts *o, ch
 
 static int npy_close_shard(struct wn_shardset *s, uint64_t toks, char *err, size_t errlen)
 {
+	/* A full shard (its header is final): hand both files' last whole
+	 * blocks to the writer as one paired job, so they are hashed two
+	 * streams at a time and written while the other is hashed, rather than
+	 * one after the other on this thread at commit. (A short last shard
+	 * keeps its header in the buffer, where it is patched for free.) */
+	if (s->in_shard == s->per_shard && sf_flush_pair(s->f1, s->f1->cap, s->f2, s->f2->cap, err, errlen) < 0)
+		return -1;
 	sf_unpair(s->f2); /* f1 and its thread go first */
 	if (s->in_shard != s->per_shard) {
 		unsigned char h[NPY_HDR];
