@@ -16,7 +16,7 @@ VERSION   := 0.1.0
 COMMIT    := $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
 
 # Libraries found by pkg-config; bzip2 ships no .pc file on Debian 12.
-PKGS      := libxml-2.0 libzstd libpcre2-8 libarchive zlib liblzma yaml-0.1 libcurl jansson libcrypto libbrotlidec libbrotlienc
+PKGS      := libxml-2.0 libzstd libpcre2-8 libarchive zlib liblzma yaml-0.1 libcurl jansson libcrypto libbrotlidec libbrotlienc libxxhash
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lbz2 -lpthread -lm
 

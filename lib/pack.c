@@ -87,32 +87,58 @@ double wn_rng_unit(struct wn_rng *r)
 #define WN_VECTOR_LOOP
 #endif
 
-WN_VECTOR_LOOP static uint32_t max_token(const uint32_t *tok, size_t n)
+/* Ids are read with memcpy: documents in a mapped stream are rarely 4-byte
+ * aligned, and an unaligned vector load costs the same as an aligned one. */
+static inline uint32_t ld32(const unsigned char *p)
+{
+	uint32_t v;
+	memcpy(&v, p, 4);
+	return v;
+}
+
+WN_VECTOR_LOOP static uint32_t max_token(const unsigned char *tok, size_t n)
 {
 	uint32_t mx = 0;
-	for (size_t i = 0; i < n; i++)
-		mx = tok[i] > mx ? tok[i] : mx;
+	for (size_t i = 0; i < n; i++) {
+		uint32_t v = ld32(tok + 4 * i);
+		mx = v > mx ? v : mx;
+	}
 	return mx;
 }
 
-WN_VECTOR_LOOP static void narrow16(uint16_t *d, const uint32_t *src, size_t n)
+WN_VECTOR_LOOP static void narrow16(uint16_t *d, const unsigned char *src, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
-		d[i] = (uint16_t)src[i];
+		d[i] = (uint16_t)ld32(src + 4 * i);
 }
 
-size_t wn_pack_check_tokens(const uint32_t *tok, size_t n, uint32_t vocab)
+/* Segment ordinals and padding: runs of one value, up to seq_len long (GCC
+ * -O2 left these scalar; perf: half of wn_packer_row). */
+WN_VECTOR_LOOP static void fill16(uint16_t *d, uint16_t v, size_t n)
 {
+	for (size_t i = 0; i < n; i++)
+		d[i] = v;
+}
+
+WN_VECTOR_LOOP static void fill32(uint32_t *d, uint32_t v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		d[i] = v;
+}
+
+size_t wn_pack_check_tokens(const void *le32, size_t n, uint32_t vocab)
+{
+	const unsigned char *tok = le32;
 	/* Max-reduction first (vectorises); locate only on failure. */
 	if (n == 0 || max_token(tok, n) < vocab)
 		return n;
 	for (size_t i = 0; i < n; i++)
-		if (tok[i] >= vocab)
+		if (ld32(tok + 4 * i) >= vocab)
 			return i;
 	return n;
 }
 
-void wn_pack_narrow(void *dst, unsigned esize, const uint32_t *src, size_t n)
+void wn_pack_narrow(void *dst, unsigned esize, const void *le32, size_t n)
 {
 	/* Formats are little-endian and so is every host we build on (checked
 	 * at compile time below), so narrowing is a plain truncation. */
@@ -120,10 +146,10 @@ void wn_pack_narrow(void *dst, unsigned esize, const uint32_t *src, size_t n)
 #error "winnow shard writers assume a little-endian host"
 #endif
 	if (esize == 4) {
-		memcpy(dst, src, n * 4);
+		memcpy(dst, le32, n * 4);
 		return;
 	}
-	narrow16(dst, src, n);
+	narrow16(dst, le32, n);
 }
 
 /* ---- packer --------------------------------------------------------------- */
@@ -156,30 +182,25 @@ void wn_packer_release(struct wn_packer *p)
 	free(p->piece);
 	free(p->rowstart);
 	free(p->order);
-	free(p->clen);
-	free(p->crow);
-	free(p->coff);
-	free(p->csorted);
+	free(p->cks);
+	free(p->krow);
 	free(p->cnt);
 	free(p->head);
 	free(p->next);
-	free(p->room);
 	free(p->bits0);
 	free(p->bits1);
 	memset(p, 0, sizeof *p);
 }
 
-int wn_packer_add(struct wn_packer *p, const uint32_t *tok, size_t n)
+/* Room for n more tokens in the store; returns where they go. */
+static unsigned char *store_reserve(struct wn_packer *p, size_t n)
 {
-	if (n == 0)
-		return p->ntok >= p->o.buffer_tokens;
-	size_t L = p->o.seq_len;
-	if (p->ntok + n > p->tokcap) {
+	if (p->nstore + n > p->tokcap) {
 		/* First allocation: the whole buffer at once (up to 256M
 		 * tokens). Untouched pages cost nothing, and growing by doubling
 		 * would copy it. */
 		size_t cap = p->tokcap ? p->tokcap : (size_t)WN_MIN(p->o.buffer_tokens + p->o.seq_len, (uint64_t)1 << 28);
-		while (cap < p->ntok + n)
+		while (cap < p->nstore + n)
 			cap *= 2;
 		p->tok = wn_xrealloc(p->tok, cap * p->o.esize);
 		p->tokcap = cap;
@@ -188,7 +209,7 @@ int wn_packer_add(struct wn_packer *p, const uint32_t *tok, size_t n)
 	/* Map the store in 32 MiB steps ahead of use rather than page by page
 	 * on first touch: one call instead of thousands of page faults
 	 * (perf: the faults were ~4% of the packing thread). */
-	size_t need = (p->ntok + n) * p->o.esize, cap = p->tokcap * p->o.esize;
+	size_t need = (p->nstore + n) * p->o.esize, cap = p->tokcap * p->o.esize;
 	if (need > p->populated) {
 		size_t to = WN_MIN(cap, WN_MAX(need, p->populated + ((size_t)32 << 20)));
 		uintptr_t a = ((uintptr_t)p->tok + p->populated) & ~(uintptr_t)4095;
@@ -198,11 +219,19 @@ int wn_packer_add(struct wn_packer *p, const uint32_t *tok, size_t n)
 		p->populated = to;
 	}
 #endif
-	wn_pack_narrow(p->tok + p->ntok * p->o.esize, p->o.esize, tok, n);
+	unsigned char *d = p->tok + p->nstore * p->o.esize;
+	p->nstore += n;
+	return d;
+}
+
+static int add_doc(struct wn_packer *p, uint64_t src, int ref, size_t n)
+{
+	size_t L = p->o.seq_len;
 	WN_GROW(p->docs, p->docscap, p->ndocs + 1);
-	p->docs[p->ndocs].off = p->ntok;
-	p->docs[p->ndocs].len = (uint32_t)n;
-	p->ndocs++;
+	struct wn_pack_doc *d = &p->docs[p->ndocs++];
+	d->src = src;
+	d->len = (uint32_t)n;
+	d->ref = (uint32_t)ref;
 	/* Cuts are known on arrival: concat's buffer starts on a row boundary
 	 * (the carried tail is a whole number of rows shorter than the stream),
 	 * so a document is cut iff it crosses a multiple of L; best-fit cuts
@@ -222,13 +251,42 @@ int wn_packer_add(struct wn_packer *p, const uint32_t *tok, size_t n)
 	return p->ntok >= p->o.buffer_tokens;
 }
 
-static void add_piece(struct wn_packer *p, uint64_t off, uint32_t len, uint32_t newdoc)
+int wn_packer_add(struct wn_packer *p, const void *le32, size_t n)
+{
+	if (n == 0)
+		return p->ntok >= p->o.buffer_tokens;
+	size_t at = p->nstore;
+	wn_pack_narrow(store_reserve(p, n), p->o.esize, le32, n);
+	return add_doc(p, at, 0, n);
+}
+
+/* Why by reference: a mapped input stays mapped for the whole run, so its
+ * documents need not be copied into the store: copying (and the first touch
+ * of the store's pages, which the kernel zeroes) was ~15% of the stage's CPU
+ * time (perf); the ids are narrowed once, straight into the output rows. */
+int wn_packer_add_ref(struct wn_packer *p, const void *le32, size_t n)
+{
+	if (n == 0)
+		return p->ntok >= p->o.buffer_tokens;
+	return add_doc(p, (uint64_t)(uintptr_t)le32, 1, n);
+}
+
+/* Where token `skip` of document d is. */
+static inline const unsigned char *doc_at(const struct wn_packer *p, const struct wn_pack_doc *d, uint64_t skip)
+{
+	if (d->ref)
+		return (const unsigned char *)(uintptr_t)d->src + skip * 4;
+	return p->tok + (d->src + skip) * p->o.esize;
+}
+
+static void add_piece(struct wn_packer *p, const unsigned char *src, uint32_t len, uint32_t ref)
 {
 	WN_GROW(p->piece, p->piececap, p->npiece + 1);
-	p->piece[p->npiece].off = off;
-	p->piece[p->npiece].len = len;
-	p->piece[p->npiece].newdoc = newdoc;
-	p->npiece++;
+	struct wn_pack_piece *pc = &p->piece[p->npiece++];
+	pc->src = src;
+	pc->len = len;
+	pc->newdoc = 1; /* every piece starts a segment in its row */
+	pc->ref = (uint16_t)ref;
 }
 
 static void start_row(struct wn_packer *p)
@@ -249,17 +307,18 @@ static void pack_concat(struct wn_packer *p, int final)
 	size_t L = p->o.seq_len;
 	size_t full = p->ntok / L, rows = final ? (p->ntok + L - 1) / L : full;
 	size_t end = rows * L < p->ntok ? rows * L : p->ntok;
-	size_t d = 0;
+	size_t d = 0, dpos = 0; /* dpos: where document d starts */
 	for (size_t r = 0; r < rows; r++) {
 		size_t a = r * L, b = WN_MIN(a + L, end);
 		start_row(p);
-		while (d < p->ndocs && p->docs[d].off + p->docs[d].len <= a)
-			d++;
-		for (size_t k = d; k < p->ndocs && p->docs[k].off < b; k++) {
-			size_t s = WN_MAX(a, p->docs[k].off), e = WN_MIN(b, p->docs[k].off + p->docs[k].len);
+		while (d < p->ndocs && dpos + p->docs[d].len <= a)
+			dpos += p->docs[d++].len;
+		for (size_t k = d, kpos = dpos; k < p->ndocs && kpos < b; kpos += p->docs[k++].len) {
+			const struct wn_pack_doc *dk = &p->docs[k];
+			size_t s = WN_MAX(a, kpos), e = WN_MIN(b, kpos + dk->len);
 			/* A piece that starts mid-document (the tail of a cut one) is
 			 * still its own segment in this row. */
-			add_piece(p, s, (uint32_t)(e - s), 1);
+			add_piece(p, doc_at(p, dk, s - kpos), (uint32_t)(e - s), dk->ref);
 		}
 		p->rowstart[p->nrows] = p->npiece;
 	}
@@ -310,62 +369,71 @@ static void pack_bestfit(struct wn_packer *p)
 {
 	size_t L = p->o.seq_len;
 	/* 1. chunks: full seq_len chunks become rows of their own right away;
-	 *    the rest (at most one per document) are sorted below. */
+	 *    the rest (at most one per document) are counted by length ... */
 	size_t nc = 0;
+	memset(p->cnt, 0, (L + 1) * sizeof *p->cnt);
 	for (size_t d = 0; d < p->ndocs; d++) {
-		uint64_t off = p->docs[d].off;
-		size_t len = p->docs[d].len;
-		while (len >= L) {
-			start_row(p);
-			add_piece(p, off, (uint32_t)L, 1);
-			p->rowstart[p->nrows] = p->npiece;
-			off += L;
-			len -= L;
-		}
-		if (len) {
-			if (nc + 1 > p->ccap) {
-				size_t cap = p->ccap ? p->ccap * 2 : 1024;
-				while (cap < nc + 1)
-					cap *= 2;
-				p->clen = wn_xrealloc(p->clen, cap * sizeof *p->clen);
-				p->crow = wn_xrealloc(p->crow, cap * sizeof *p->crow);
-				p->coff = wn_xrealloc(p->coff, cap * sizeof *p->coff);
-				p->ccap = cap;
+		const struct wn_pack_doc *dd = &p->docs[d];
+		size_t len = dd->len;
+		if (len >= L) {
+			const unsigned char *src = doc_at(p, dd, 0);
+			size_t step = (size_t)L * (dd->ref ? 4 : p->o.esize);
+			for (; len >= L; len -= L, src += step) {
+				start_row(p);
+				add_piece(p, src, (uint32_t)L, dd->ref);
+				p->rowstart[p->nrows] = p->npiece;
 			}
-			p->clen[nc] = (uint32_t)len;
-			p->coff[nc] = off;
-			nc++;
 		}
+		p->cnt[len]++;
+		nc += len > 0;
 	}
 	size_t fullrows = p->nrows;
-	/* 2. counting sort by length, descending, stable (input order on ties). */
-	memset(p->cnt, 0, (L + 1) * sizeof *p->cnt);
-	for (size_t i = 0; i < nc; i++)
-		p->cnt[p->clen[i]]++;
+	/* 2. ... and sorted by length, descending, stable (input order on
+	 *    ties): a counting sort. The chunks themselves are moved (16 bytes
+	 *    each) rather than an index sorted: the loops below then read them
+	 *    in order, where reading through an index missed the cache on every
+	 *    chunk (perf: half of the packing's time on that one load). */
+	if (p->ccap < nc) {
+		size_t cap = WN_MAX(nc, (size_t)1024);
+		p->cks = wn_xrealloc(p->cks, cap * sizeof *p->cks);
+		p->krow = wn_xrealloc(p->krow, cap * sizeof *p->krow);
+		p->ccap = cap;
+	}
 	{
 		uint32_t acc = 0;
-		for (size_t len = L + 1; len-- > 0;) {
+		p->cnt[0] = 0; /* documents that were whole chunks: no remainder */
+		for (size_t len = L + 1; len-- > 1;) {
 			uint32_t c = p->cnt[len];
 			p->cnt[len] = acc;
 			acc += c;
 		}
 	}
-	WN_GROW(p->csorted, p->csortedcap, nc);
-	for (size_t i = 0; i < nc; i++)
-		p->csorted[p->cnt[p->clen[i]]++] = i;
-	/* 3. best fit: rows numbered from fullrows; room[] and bucket lists. */
+	for (size_t d = 0; d < p->ndocs; d++) {
+		const struct wn_pack_doc *dd = &p->docs[d];
+		size_t len = dd->len, skip = 0;
+		while (len >= L)
+			len -= L, skip += L;
+		if (!len)
+			continue;
+		struct wn_pack_piece *c = &p->cks[p->cnt[len]++];
+		c->src = doc_at(p, dd, skip);
+		c->len = (uint32_t)len;
+		c->newdoc = 1;
+		c->ref = (uint16_t)dd->ref;
+	}
+	/* 3. best fit: open rows numbered 0.. (after the full rows); bucket
+	 *    lists by remaining room. */
 	for (size_t r = 0; r <= L; r++)
 		p->head[r] = -1;
 	size_t nopen = 0;
 	for (size_t k = 0; k < nc; k++) {
-		size_t c = p->csorted[k], n = p->clen[c];
+		size_t n = p->cks[k].len;
 		size_t b = bit_find(p, n);
 		int32_t row;
 		if (b == (size_t)-1) {
 			if (nopen + 1 > p->nextcap) {
 				size_t cap = p->nextcap ? p->nextcap * 2 : 1024;
 				p->next = wn_xrealloc(p->next, cap * sizeof *p->next);
-				p->room = wn_xrealloc(p->room, cap * sizeof *p->room);
 				p->nextcap = cap;
 			}
 			row = (int32_t)nopen++;
@@ -377,8 +445,7 @@ static void pack_bestfit(struct wn_packer *p)
 				bit_clear(p, b);
 		}
 		size_t left = b - n;
-		p->room[row] = (uint32_t)left;
-		p->crow[c] = (uint32_t)row;
+		p->krow[k] = (uint32_t)row;
 		if (left) {
 			p->next[row] = p->head[left];
 			if (p->head[left] < 0)
@@ -396,20 +463,15 @@ static void pack_bestfit(struct wn_packer *p)
 	WN_GROW(p->rowstart, p->rowcap, fullrows + nopen + 1);
 	size_t *rs = p->rowstart + fullrows;
 	memset(rs, 0, (nopen + 1) * sizeof *rs);
-	for (size_t i = 0; i < nc; i++)
-		rs[p->crow[i] + 1]++;
+	for (size_t k = 0; k < nc; k++)
+		rs[p->krow[k] + 1]++;
 	rs[0] = base;
 	for (size_t r = 0; r < nopen; r++)
 		rs[r + 1] += rs[r];
 	WN_GROW(p->piece, p->piececap, base + nc);
 	/* rs[r] is used as a fill cursor, then restored by shifting. */
-	for (size_t k = 0; k < nc; k++) {
-		size_t c = p->csorted[k];
-		struct wn_pack_piece *pc = &p->piece[rs[p->crow[c]]++];
-		pc->off = p->coff[c];
-		pc->len = p->clen[c];
-		pc->newdoc = 1;
-	}
+	for (size_t k = 0; k < nc; k++)
+		p->piece[rs[p->krow[k]]++] = p->cks[k];
 	for (size_t r = nopen; r > 0; r--)
 		rs[r] = rs[r - 1];
 	rs[0] = base;
@@ -455,36 +517,29 @@ size_t wn_packer_row(const struct wn_packer *p, size_t i, void *tok, void *seg)
 	if (i + 1 < p->nrows) {
 		size_t nr = p->order[i + 1];
 		for (size_t k = p->rowstart[nr]; k < p->rowstart[nr + 1]; k++) {
-			const unsigned char *src = p->tok + p->piece[k].off * es;
+			const unsigned char *src = p->piece[k].src;
 			__builtin_prefetch(src);
 			__builtin_prefetch(src + 64);
 		}
 	}
 	for (size_t k = p->rowstart[r]; k < p->rowstart[r + 1]; k++) {
 		const struct wn_pack_piece *pc = &p->piece[k];
-		memcpy(t + pos * es, p->tok + pc->off * es, (size_t)pc->len * es);
+		if (pc->ref)
+			wn_pack_narrow(t + pos * es, (unsigned)es, pc->src, pc->len);
+		else
+			memcpy(t + pos * es, pc->src, (size_t)pc->len * es);
 		ord += pc->newdoc;
-		if (p->seg_esize == 2) {
-			uint16_t *s = (uint16_t *)seg + pos;
-			for (size_t j = 0; j < pc->len; j++)
-				s[j] = (uint16_t)ord;
-		} else {
-			uint32_t *s = (uint32_t *)seg + pos;
-			for (size_t j = 0; j < pc->len; j++)
-				s[j] = ord;
-		}
+		if (p->seg_esize == 2)
+			fill16((uint16_t *)seg + pos, (uint16_t)ord, pc->len);
+		else
+			fill32((uint32_t *)seg + pos, ord, pc->len);
 		pos += pc->len;
 	}
 	if (pos < L) {
-		if (es == 2) {
-			uint16_t *d = (uint16_t *)tok;
-			for (size_t j = pos; j < L; j++)
-				d[j] = (uint16_t)p->o.pad_id;
-		} else {
-			uint32_t *d = (uint32_t *)tok;
-			for (size_t j = pos; j < L; j++)
-				d[j] = p->o.pad_id;
-		}
+		if (es == 2)
+			fill16((uint16_t *)tok + pos, (uint16_t)p->o.pad_id, L - pos);
+		else
+			fill32((uint32_t *)tok + pos, p->o.pad_id, L - pos);
 		memset((unsigned char *)seg + pos * p->seg_esize, 0, (L - pos) * p->seg_esize);
 	}
 	return pos;
@@ -492,25 +547,34 @@ size_t wn_packer_row(const struct wn_packer *p, size_t i, void *tok, void *seg)
 
 void wn_packer_reset(struct wn_packer *p)
 {
-	size_t from = p->carry_from, keep = p->ntok - from;
+	size_t from = p->carry_from, keep = p->ntok - from, j = 0;
 	if (keep) {
-		/* concat: move the unemitted tail to the front; documents that
-		 * overlap it are rebased (the first may start before it). */
-		memmove(p->tok, p->tok + from * p->o.esize, keep * p->o.esize);
-		size_t d = 0, j = 0;
-		while (d < p->ndocs && p->docs[d].off + p->docs[d].len <= from)
-			d++;
+		/* concat: keep the unemitted tail; documents that overlap it are
+		 * rebased (the first may start before it), and the stored
+		 * tokens still needed move to the front of the store. */
+		size_t d = 0, sfrom = p->nstore, dpos = 0;
+		while (d < p->ndocs && dpos + p->docs[d].len <= from)
+			dpos += p->docs[d++].len;
 		for (; d < p->ndocs; d++, j++) {
-			uint64_t s = p->docs[d].off, e = s + p->docs[d].len;
-			if (s < from)
-				s = from;
-			p->docs[j].off = s - from;
-			p->docs[j].len = (uint32_t)(e - s);
+			struct wn_pack_doc x = p->docs[d];
+			uint64_t skip = dpos < from ? from - dpos : 0;
+			dpos += x.len;
+			x.len -= (uint32_t)skip;
+			x.src += skip * (x.ref ? 4 : 1);
+			if (!x.ref && x.src < sfrom)
+				sfrom = x.src;
+			p->docs[j] = x;
 		}
-		p->ndocs = j;
+		if (sfrom < p->nstore)
+			memmove(p->tok, p->tok + sfrom * p->o.esize, (p->nstore - sfrom) * p->o.esize);
+		for (size_t k = 0; k < j; k++)
+			if (!p->docs[k].ref)
+				p->docs[k].src -= sfrom;
+		p->nstore -= sfrom;
 	} else {
-		p->ndocs = 0;
+		p->nstore = 0;
 	}
+	p->ndocs = j;
 	p->ntok = keep;
 	p->nrows = 0;
 	p->npiece = 0;
@@ -612,12 +676,24 @@ static uint64_t name_hash(const char *s, size_t n)
 
 struct wn_pack_source *wn_pack_source_get(struct wn_pack_mix *m, const char *name, size_t len)
 {
-	/* inputs come grouped by source: the last one is usually it */
-	if (m->last && m->lastlen == len && !memcmp(m->last->name, name, len))
-		return m->last;
-	struct wn_pack_source *s = source_lookup(m, name, len);
-	m->last = s;
-	m->lastlen = len;
+	/* Called for every document, and documents of a handful of sources
+	 * come interleaved: a small cache indexed by a multiplicative hash of
+	 * the length and the last (up to) 8 bytes of the tag answers most
+	 * lookups without hashing the whole tag (perf: hashing and probing
+	 * were ~4% of the stage's CPU). */
+	uint64_t h = len, w = 0;
+	if (len >= 8) /* one fixed-size load (a variable-size memcpy stalled on store forwarding) */
+		memcpy(&w, name + len - 8, 8);
+	else
+		for (size_t i = 0; i < len; i++)
+			w = w << 8 | (unsigned char)name[i];
+	h ^= w;
+	size_t c = (size_t)((h * 0x9e3779b97f4a7c15ULL) >> 58);
+	struct wn_pack_source *s = m->recent[c];
+	if (s && s->namelen == len && !memcmp(s->name, name, len))
+		return s;
+	s = source_lookup(m, name, len);
+	m->recent[c] = s;
 	return s;
 }
 
@@ -631,7 +707,7 @@ static struct wn_pack_source *source_lookup(struct wn_pack_mix *m, const char *n
 		for (size_t i = 0; i < m->srccap; i++) {
 			if (!m->src[i])
 				continue;
-			size_t j = (size_t)name_hash(m->src[i]->name, strlen(m->src[i]->name)) & (cap - 1);
+			size_t j = (size_t)name_hash(m->src[i]->name, m->src[i]->namelen) & (cap - 1);
 			while (t[j])
 				j = (j + 1) & (cap - 1);
 			t[j] = m->src[i];
@@ -642,12 +718,13 @@ static struct wn_pack_source *source_lookup(struct wn_pack_mix *m, const char *n
 	}
 	size_t j = (size_t)name_hash(name, len) & (m->srccap - 1);
 	while (m->src[j]) {
-		if (strlen(m->src[j]->name) == len && !memcmp(m->src[j]->name, name, len))
+		if (m->src[j]->namelen == len && !memcmp(m->src[j]->name, name, len))
 			return m->src[j];
 		j = (j + 1) & (m->srccap - 1);
 	}
 	struct wn_pack_source *s = m->src[j] = wn_xcalloc(1, sizeof *s);
 	s->name = wn_xstrndup(name, len);
+	s->namelen = len;
 	s->mixidx = m->nent ? mix_match(m, s->name) : -1;
 	m->nsrc++;
 	return s;

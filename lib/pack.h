@@ -15,8 +15,9 @@
  *    first, into the fullest open row that still has room. No document of at
  *    most seq_len tokens is ever cut.
  *
- * Ownership: the packer owns its token store and row tables; row data handed
- * out by wn_packer_row() is copied into caller memory. wn_pack_mix owns its
+ * Ownership: the packer owns its token store and row tables (documents added
+ * with wn_packer_add_ref stay the caller's); row data handed out by
+ * wn_packer_row() is copied into caller memory. wn_pack_mix owns its
  * source table (names are copied).
  */
 #ifndef WN_PACK_H
@@ -42,10 +43,12 @@ double wn_rng_unit(struct wn_rng *r);
 
 /* ---- token helpers ------------------------------------------------------ */
 
+/* Token ids are read as little-endian uint32 at any alignment (a mapped
+ * token stream puts most documents at offsets that are not multiples of 4). */
 /* Index of the first token >= vocab, or n when all are valid. */
-size_t wn_pack_check_tokens(const uint32_t *tok, size_t n, uint32_t vocab);
+size_t wn_pack_check_tokens(const void *le32, size_t n, uint32_t vocab);
 /* Store n uint32 ids as esize-byte (2 or 4) little-endian values. */
-void wn_pack_narrow(void *dst, unsigned esize, const uint32_t *src, size_t n);
+void wn_pack_narrow(void *dst, unsigned esize, const void *le32, size_t n);
 
 /* ---- packer ------------------------------------------------------------- */
 
@@ -68,10 +71,22 @@ struct wn_pack_stats {
 	                        the context before the cut) */
 };
 
+/* A document in the buffer: its tokens are in the store (src = token index)
+ * or, added by reference, in caller memory (src = address of len
+ * little-endian uint32). Documents follow each other in the buffer's token
+ * stream, so where one starts is the sum of the lengths before it. */
+struct wn_pack_doc {
+	uint64_t src;
+	uint32_t len, ref;
+};
+
+/* A piece of a row: len tokens at src (in the store: esize bytes each; by
+ * reference: little-endian uint32). */
 struct wn_pack_piece {
-	uint64_t off; /* into the token store, in tokens */
+	const unsigned char *src;
 	uint32_t len;
-	uint32_t newdoc; /* 1: starts a document segment in its row */
+	uint16_t newdoc; /* 1: starts a document segment in its row */
+	uint16_t ref;
 };
 
 struct wn_packer {
@@ -79,11 +94,12 @@ struct wn_packer {
 	unsigned seg_esize; /* 2 when seq_len fits in uint16, else 4 */
 	struct wn_rng rng;
 	struct wn_pack_stats st;
-	/* buffer */
-	unsigned char *tok; /* ntok tokens of o.esize bytes */
-	size_t ntok, tokcap;
+	/* buffer: ntok tokens in ndocs documents, the copied ones in tok */
+	size_t ntok;
+	unsigned char *tok; /* nstore tokens of o.esize bytes */
+	size_t nstore, tokcap;
 	size_t populated; /* bytes of tok mapped in ahead of use (see add) */
-	struct { uint64_t off; uint32_t len; } *docs;
+	struct wn_pack_doc *docs;
 	size_t ndocs, docscap;
 	/* packed rows: pieces of row r are piece[rowstart[r] .. rowstart[r+1]) */
 	struct wn_pack_piece *piece;
@@ -93,23 +109,28 @@ struct wn_packer {
 	size_t *order; /* shuffled row order */
 	size_t ordercap;
 	size_t carry_from; /* concat: first token not emitted (kept by reset) */
-	/* best-fit scratch */
-	uint32_t *clen, *crow;
-	uint64_t *coff;
-	size_t *csorted;
-	size_t ccap, csortedcap;
+	/* best-fit scratch: the chunks sorted by length, and the row each went to */
+	struct wn_pack_piece *cks;
+	uint32_t *krow;
+	size_t ccap;
 	uint32_t *cnt; /* seq_len + 1 counters */
 	int32_t *head, *next; /* bucket lists of open rows by remaining room */
-	uint32_t *room;
 	size_t nextcap;
 	uint64_t *bits0, *bits1; /* two-level bitmap of non-empty buckets */
 };
 
 int wn_packer_init(struct wn_packer *p, const struct wn_pack_opts *o, char *err, size_t errlen);
 void wn_packer_release(struct wn_packer *p);
-/* Copy a document in (tokens must be < 2^(8*esize); check them before).
- * Returns 1 when the buffer holds buffer_tokens or more: pack it now. */
-int wn_packer_add(struct wn_packer *p, const uint32_t *tok, size_t n);
+/* Copy a document in: n little-endian uint32 ids at any alignment (a
+ * uint32_t array on our little-endian hosts), each < 2^(8*esize) (check them
+ * before). Returns 1 when the buffer holds buffer_tokens or more: pack it
+ * now. */
+int wn_packer_add(struct wn_packer *p, const void *le32, size_t n);
+/* The same by reference: the ids are read when the rows are written
+ * (wn_packer_row), not copied now. The caller keeps them valid and unchanged
+ * until wn_packer_release (concat may carry a document's tail into the next
+ * buffer). */
+int wn_packer_add_ref(struct wn_packer *p, const void *le32, size_t n);
 /* Pack the buffer into rows (final: the end of the input, so concat pads its
  * last row instead of carrying it). Rows are then numbered 0..nrows-1 in
  * shuffled order. */
@@ -126,6 +147,7 @@ void wn_packer_reset(struct wn_packer *p);
 
 struct wn_pack_source {
 	char *name;
+	size_t namelen;
 	int mixidx; /* index in the mix spec, -1 = none */
 	uint64_t docs_in, tokens_in;   /* eligible input (after length filters) */
 	uint64_t docs_out, tokens_out; /* written to train, repeats included */
@@ -149,8 +171,9 @@ struct wn_pack_mix {
 	uint64_t target_tokens; /* 0 = the eligible input tokens */
 	struct wn_pack_source **src; /* open-addressing table of owned, stable entries */
 	size_t srccap, nsrc;
-	struct wn_pack_source *last; /* the last lookup */
-	size_t lastlen;
+	/* recent lookups, direct-mapped by a cheap hash of the tag (see
+	 * wn_pack_source_get) */
+	struct wn_pack_source *recent[64];
 	struct wn_rng rng;
 };
 

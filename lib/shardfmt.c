@@ -27,6 +27,13 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <xxhash.h>
+#if defined(__x86_64__)
+/* libxxhash's runtime dispatch (the x86 build ships it): its plain entry
+ * points are SSE2-only (~12 GB/s, perf: 10% of llm.c's CPU for the input
+ * hash); the dispatched ones use AVX2 where the CPU has it. Same digests. */
+#include <xxh_x86dispatch.h>
+#endif
 
 #define SF_BUFSIZE (8u << 20)
 #define SF_NBUF 3
@@ -296,9 +303,11 @@ static void *aligned_buf(size_t n)
 	return p;
 }
 
-static struct wn_shardfile *sf_open(const char *dir, const char *name, char *err, size_t errlen)
+static struct wn_shardfile *sf_open(struct wn_shardbufs *pool, const char *dir, const char *name, char *err,
+				     size_t errlen)
 {
 	struct wn_shardfile *f = wn_xcalloc(1, sizeof *f);
+	f->pool = pool;
 	f->path = path_join(dir, name);
 	size_t n = strlen(f->path) + 32;
 	f->tmp = wn_xmalloc(n);
@@ -319,7 +328,7 @@ static struct wn_shardfile *sf_open(const char *dir, const char *name, char *err
 	}
 	f->cap = SF_BUFSIZE;
 	for (int i = 0; i < SF_NBUF; i++)
-		f->bufs[i] = aligned_buf(f->cap);
+		f->bufs[i] = pool->n ? pool->b[--pool->n] : aligned_buf(f->cap);
 	f->buf = f->bufs[0];
 	sfh_init(f);
 	sf_thread_start(f);
@@ -674,8 +683,12 @@ static void sf_free(struct wn_shardfile *f)
 	sf_thread_stop(f);
 	char hex[65];
 	sfh_final(f, hex); /* releases OpenSSL's context */
-	for (int i = 0; i < SF_NBUF; i++)
-		free(f->bufs[i]);
+	for (int i = 0; i < SF_NBUF; i++) {
+		if (f->cap == SF_BUFSIZE && f->pool->n < (int)(sizeof f->pool->b / sizeof f->pool->b[0]))
+			f->pool->b[f->pool->n++] = f->bufs[i];
+		else
+			free(f->bufs[i]);
+	}
 	free(f->path);
 	free(f->tmp);
 	free(f);
@@ -729,40 +742,96 @@ fail:
 	return -1;
 }
 
+/* XXH3-128 as `xxh128sum` prints it: the canonical (big-endian) form. */
+static void xxh128_hex(XXH128_hash_t h, char hex[33])
+{
+	XXH128_canonical_t c;
+	XXH128_canonicalFromHash(&c, h);
+	static const char xd[] = "0123456789abcdef";
+	for (int i = 0; i < 16; i++) {
+		hex[2 * i] = xd[c.digest[i] >> 4];
+		hex[2 * i + 1] = xd[c.digest[i] & 15];
+	}
+	hex[32] = 0;
+}
+
+static int xxh128_file(const char *path, char hex[33], uint64_t *size, char *err, size_t errlen)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return wn_err(err, errlen, "cannot open '%s': %s", path, strerror(errno));
+	XXH3_state_t *st = XXH3_createState();
+	if (!st) {
+		close(fd);
+		return wn_err(err, errlen, "out of memory hashing '%s'", path);
+	}
+	XXH3_128bits_reset(st);
+	size_t cap = 1u << 20;
+	unsigned char *b = wn_xmalloc(cap);
+	uint64_t total = 0;
+	int rc = 0;
+	for (;;) {
+		ssize_t r = read(fd, b, cap);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			rc = wn_err(err, errlen, "cannot read '%s': %s", path, strerror(errno));
+			break;
+		}
+		if (r == 0)
+			break;
+		XXH3_128bits_update(st, b, (size_t)r);
+		total += (uint64_t)r;
+	}
+	if (rc == 0)
+		xxh128_hex(XXH3_128bits_digest(st), hex);
+	if (size)
+		*size = total;
+	XXH3_freeState(st);
+	free(b);
+	close(fd);
+	return rc;
+}
+
 struct wn_hashjob {
 	pthread_t th;
 	char *path;
 	const unsigned char *map; /* the file's mapping (shared with the packer) */
 	size_t mapn;
-	char hex[65];
+	XXH3_state_t *st; /* mapped: hashed in line, map[0 .. hashed) so far */
+	size_t hashed;
+	char hex[33];
 	uint64_t size;
 	int rc, started;
 	char err[256];
 };
 
-/* Hash through the input's mapping, the same one the packer reads the
- * documents from (wn_tokmap): one set of page-table entries for both, and no
- * copy (read() would copy every byte a second time; perf: the copy was 15%
- * of winnow-pack's CPU time, and a second mapping populated its own page
- * tables, ~5% more). Falls back to reading. */
+/* Why XXH3-128 and not SHA-256 here: the input hash only identifies which
+ * input a run read (provenance); it is not a checksum a trainer verifies
+ * (shard files keep SHA-256). SHA-256 of the input was the largest single
+ * cost of the stage (836 MB at 1.55 GB/s, one stream that cannot be paired:
+ * ~0.55 CPU-s of ~2.3, perf); XXH3-128 runs at memory speed, and
+ * `xxh128sum` (Debian xxhash) prints the same digest.
+ *
+ * A mapped input is hashed by the packing thread as it reads the documents
+ * (wn_tokmap_next, a few hundred KiB at a time, while they are still in the
+ * cache), through the mapping the packer reads: no copy, no second pass
+ * over the file from memory (a helper thread hashing the mapping on its own
+ * read the 836 MB from DRAM a second time: 7-12% of the CPU, perf). Whatever
+ * the packer did not read (compressed files, a failed run) is hashed at the
+ * end. Other regular files are hashed by a helper thread, reading them. */
+static void hashjob_upto(struct wn_hashjob *j, size_t pos)
+{
+	if (pos > j->hashed) {
+		XXH3_128bits_update(j->st, j->map + j->hashed, pos - j->hashed);
+		j->hashed = pos;
+	}
+}
+
 static void *hash_thread(void *arg)
 {
 	struct wn_hashjob *j = arg;
-	if (j->map) {
-#ifdef MADV_POPULATE_READ
-		/* map the whole file in one call rather than fault by fault;
-		 * the packer, reading the same mapping, then faults less too */
-		madvise((void *)(uintptr_t)j->map, j->mapn, MADV_POPULATE_READ);
-#endif
-		struct wn_sha256 h;
-		wn_sha256_init(&h);
-		wn_sha256_update(&h, j->map, j->mapn);
-		wn_sha256_final(&h, j->hex);
-		j->size = j->mapn;
-		j->rc = 0;
-		return NULL;
-	}
-	j->rc = wn_sha256_file(j->path, j->hex, &j->size, j->err, sizeof j->err);
+	j->rc = xxh128_file(j->path, j->hex, &j->size, j->err, sizeof j->err);
 	return NULL;
 }
 
@@ -772,20 +841,30 @@ static struct wn_hashjob *hashjob_start(const char *path, const void *map, size_
 	j->path = wn_xstrdup(path);
 	j->map = map;
 	j->mapn = mapn;
-	j->started = pthread_create(&j->th, NULL, hash_thread, j) == 0;
+	if (map && (j->st = XXH3_createState()) != NULL)
+		XXH3_128bits_reset(j->st);
+	else
+		j->started = pthread_create(&j->th, NULL, hash_thread, j) == 0;
 	return j;
 }
 
-static int hashjob_finish(struct wn_hashjob *j, char hex[65], uint64_t *size, char *err, size_t errlen)
+static int hashjob_finish(struct wn_hashjob *j, char hex[33], uint64_t *size, char *err, size_t errlen)
 {
-	if (j->started)
+	if (j->st) {
+		hashjob_upto(j, j->mapn);
+		xxh128_hex(XXH3_128bits_digest(j->st), j->hex);
+		XXH3_freeState(j->st);
+		j->size = j->mapn;
+		j->rc = 0;
+	} else if (j->started) {
 		pthread_join(j->th, NULL);
-	else
+	} else {
 		hash_thread(j);
+	}
 	int rc = j->rc;
 	if (rc < 0)
 		wn_err(err, errlen, "%s", j->err);
-	memcpy(hex, j->hex, 65);
+	memcpy(hex, j->hex, 33);
 	*size = j->size;
 	free(j->path);
 	free(j);
@@ -827,10 +906,10 @@ void wn_inputs_finish(struct wn_inputs *x, FILE *log)
 {
 	for (int i = 0; i < x->n; i++) {
 		char err[256];
-		if (x->hj[i] && hashjob_finish(x->hj[i], x->in[i].sha256, &x->in[i].bytes, err, sizeof err) < 0 && log)
+		if (x->hj[i] && hashjob_finish(x->hj[i], x->in[i].xxh3_128, &x->in[i].bytes, err, sizeof err) < 0 && log)
 			fprintf(log, "winnow-pack: %s\n", err);
 		x->hj[i] = NULL;
-		if (!x->in[i].sha256[0])
+		if (!x->in[i].xxh3_128[0])
 			x->in[i].bytes = x->raw[i];
 	}
 }
@@ -949,7 +1028,7 @@ int wn_shardset_open(struct wn_shardset *s, const struct wn_shardset_opts *o, ch
 	} else {
 		char name[4096];
 		snprintf(name, sizeof name, "%s%s.bin", o->prefix, is_val(s) ? "_val" : "");
-		if (!(s->f1 = sf_open(o->dir, name, err, errlen)))
+		if (!(s->f1 = sf_open(&s->bufs, o->dir, name, err, errlen)))
 			return -1;
 	}
 	return 0;
@@ -957,6 +1036,13 @@ int wn_shardset_open(struct wn_shardset *s, const struct wn_shardset_opts *o, ch
 
 static int npy_close_shard(struct wn_shardset *s, uint64_t toks, char *err, size_t errlen)
 {
+	/* A full shard (its header is final): hand both files' last whole
+	 * blocks to the writer as one paired job, so they are hashed two
+	 * streams at a time and written while the other is hashed, rather than
+	 * one after the other on this thread at commit. (A short last shard
+	 * keeps its header in the buffer, where it is patched for free.) */
+	if (s->in_shard == s->per_shard && sf_flush_pair(s->f1, s->f1->cap, s->f2, s->f2->cap, err, errlen) < 0)
+		return -1;
 	sf_unpair(s->f2); /* f1 and its thread go first */
 	if (s->in_shard != s->per_shard) {
 		unsigned char h[NPY_HDR];
@@ -996,10 +1082,10 @@ static int npy_drain(struct wn_shardset *s, int final, char *err, size_t errlen)
 			char name[64];
 			unsigned char h[NPY_HDR];
 			snprintf(name, sizeof name, "%stokens.%05zu.npy", is_val(s) ? "val_" : "", s->shard);
-			if (!(s->f1 = sf_open(s->o.dir, name, err, errlen)))
+			if (!(s->f1 = sf_open(&s->bufs, s->o.dir, name, err, errlen)))
 				return -1;
 			snprintf(name, sizeof name, "%ssegments.%05zu.npy", is_val(s) ? "val_" : "", s->shard);
-			if (!(s->f2 = sf_open(s->o.dir, name, err, errlen)))
+			if (!(s->f2 = sf_open(&s->bufs, s->o.dir, name, err, errlen)))
 				return -1;
 			sf_pair(s->f1, s->f2);
 			npy_header(h, s->esize == 2 ? "<u2" : "<u4", s->per_shard, s->o.seq_len);
@@ -1041,10 +1127,13 @@ static int llmc_close_shard(struct wn_shardset *s, char *err, size_t errlen)
 	return sf_commit(f, e, err, errlen);
 }
 
-int wn_shardset_add(struct wn_shardset *s, const uint32_t *tok, size_t n, char *err, size_t errlen)
+/* One document: n little-endian uint32 ids at tok (any alignment); ref: they
+ * outlive the set, so the packer may keep a pointer. */
+static int shardset_add(struct wn_shardset *s, const unsigned char *tok, size_t n, int ref, char *err, size_t errlen)
 {
 	if (s->o.format == WN_FMT_NPY) {
-		if (wn_packer_add(&s->pk, tok, n))
+		int full = ref ? wn_packer_add_ref(&s->pk, tok, n) : wn_packer_add(&s->pk, tok, n);
+		if (full)
 			return npy_drain(s, 0, err, errlen);
 		return 0;
 	}
@@ -1061,7 +1150,7 @@ int wn_shardset_add(struct wn_shardset *s, const uint32_t *tok, size_t n, char *
 			if (!d)
 				return -1;
 			wn_pack_narrow(d, s->esize, tok, k);
-			tok += k;
+			tok += 4 * k;
 			n -= k;
 		}
 		return 0;
@@ -1072,7 +1161,7 @@ int wn_shardset_add(struct wn_shardset *s, const uint32_t *tok, size_t n, char *
 			char name[4096];
 			unsigned char h[LLMC_HDR];
 			snprintf(name, sizeof name, "%s_%s_%06zu.bin", s->o.prefix, is_val(s) ? "val" : "train", s->shard);
-			if (!(s->f1 = sf_open(s->o.dir, name, err, errlen)))
+			if (!(s->f1 = sf_open(&s->bufs, s->o.dir, name, err, errlen)))
 				return -1;
 			llmc_header(h, s->esize, s->per_shard);
 			if (sf_write(s->f1, h, LLMC_HDR, err, errlen) < 0)
@@ -1084,13 +1173,23 @@ int wn_shardset_add(struct wn_shardset *s, const uint32_t *tok, size_t n, char *
 		if (!d)
 			return -1;
 		wn_pack_narrow(d, s->esize, tok, k);
-		tok += k;
+		tok += 4 * k;
 		n -= k;
 		s->in_shard += k;
 		if (s->in_shard == s->per_shard && llmc_close_shard(s, err, errlen) < 0)
 			return -1;
 	}
 	return 0;
+}
+
+int wn_shardset_add(struct wn_shardset *s, const void *le32, size_t n, char *err, size_t errlen)
+{
+	return shardset_add(s, le32, n, 0, err, errlen);
+}
+
+int wn_shardset_add_ref(struct wn_shardset *s, const void *le32, size_t n, char *err, size_t errlen)
+{
+	return shardset_add(s, le32, n, 1, err, errlen);
 }
 
 static int mega_finish(struct wn_shardset *s, char *err, size_t errlen)
@@ -1104,7 +1203,7 @@ static int mega_finish(struct wn_shardset *s, char *err, size_t errlen)
 		return -1;
 	char name[4096];
 	snprintf(name, sizeof name, "%s%s.idx", s->o.prefix, is_val(s) ? "_val" : "");
-	if (!(f = sf_open(s->o.dir, name, err, errlen)))
+	if (!(f = sf_open(&s->bufs, s->o.dir, name, err, errlen)))
 		return -1;
 	unsigned char h[MEGA_HDR];
 	memcpy(h, "MMIDIDX\x00\x00", 9);
@@ -1181,6 +1280,8 @@ void wn_shardset_release(struct wn_shardset *s)
 	for (size_t i = 0; i < s->nent; i++)
 		free(s->ent[i].name);
 	free(s->ent);
+	for (int i = 0; i < s->bufs.n; i++)
+		free(s->bufs.b[i]);
 	memset(s, 0, sizeof *s);
 }
 
@@ -1226,8 +1327,8 @@ int wn_shardout_open(struct wn_shardout *o, const struct wn_shardout_opts *opts,
 	return 0;
 }
 
-static int to_train(struct wn_shardout *o, const uint32_t *tok, size_t n, struct wn_pack_source *s, char *err,
-		    size_t errlen)
+static int to_train(struct wn_shardout *o, const unsigned char *tok, size_t n, int ref, struct wn_pack_source *s,
+		    char *err, size_t errlen)
 {
 	unsigned k = wn_pack_mix_repeats(o->mix, s, n);
 	if (!k) {
@@ -1235,7 +1336,7 @@ static int to_train(struct wn_shardout *o, const uint32_t *tok, size_t n, struct
 		return 0;
 	}
 	for (unsigned i = 0; i < k; i++)
-		if (wn_shardset_add(&o->train, tok, n, err, errlen) < 0)
+		if (shardset_add(&o->train, tok, n, ref, err, errlen) < 0)
 			return -1;
 	o->written++;
 	s->docs_out += k, s->tokens_out += (uint64_t)k * n;
@@ -1246,37 +1347,50 @@ static int to_train(struct wn_shardout *o, const uint32_t *tok, size_t n, struct
 	return 0;
 }
 
-static int to_val(struct wn_shardout *o, const uint32_t *tok, size_t n, struct wn_pack_source *s, char *err,
-		  size_t errlen)
+static int to_val(struct wn_shardout *o, const unsigned char *tok, size_t n, int ref, struct wn_pack_source *s,
+		  char *err, size_t errlen)
 {
 	o->written++;
 	s->docs_val++, s->tokens_val += n;
-	return wn_shardset_add(&o->val, tok, n, err, errlen);
+	return shardset_add(&o->val, tok, n, ref, err, errlen);
 }
 
-int wn_shardout_add(struct wn_shardout *o, const uint32_t *tok, size_t n, struct wn_pack_source *s, char *err,
-		    size_t errlen)
+static int shardout_add(struct wn_shardout *o, const unsigned char *tok, size_t n, int ref, struct wn_pack_source *s,
+			char *err, size_t errlen)
 {
 	uint64_t i = o->eligible++;
 	if (o->val_frac > 0 && wn_rng_unit(&o->vrng) < o->val_frac)
-		return to_val(o, tok, n, s, err, errlen);
+		return to_val(o, tok, n, ref, s, err, errlen);
 	if (!o->val_docs)
-		return to_train(o, tok, n, s, err, errlen);
+		return to_train(o, tok, n, ref, s, err, errlen);
 	/* Reservoir sampling (Algorithm R): a uniform sample of val_docs
 	 * documents from a stream of unknown length in O(val_docs) memory; a
 	 * document pushed out of the reservoir goes to train right then (so
-	 * train order is input order except for those). */
+	 * train order is input order except for those). The reservoir holds
+	 * copies (they are freed when displaced). */
 	uint64_t slot = o->nres < o->val_docs ? o->nres++ : wn_rng_below(&o->vrng, i + 1);
 	if (slot >= o->val_docs)
-		return to_train(o, tok, n, s, err, errlen);
+		return to_train(o, tok, n, ref, s, err, errlen);
 	struct wn_shardout_res *r = &o->res[slot];
-	if (r->tok && to_train(o, r->tok, r->n, r->src, err, errlen) < 0)
+	if (r->tok && to_train(o, (const unsigned char *)r->tok, r->n, 0, r->src, err, errlen) < 0)
 		return -1;
 	free(r->tok);
-	r->tok = wn_xmalloc(n * sizeof *tok + 1);
-	memcpy(r->tok, tok, n * sizeof *tok);
+	r->tok = wn_xmalloc(n * 4 + 1);
+	memcpy(r->tok, tok, n * 4);
 	r->n = n, r->src = s;
 	return 0;
+}
+
+int wn_shardout_add(struct wn_shardout *o, const void *le32, size_t n, struct wn_pack_source *s, char *err,
+		    size_t errlen)
+{
+	return shardout_add(o, le32, n, 0, s, err, errlen);
+}
+
+int wn_shardout_add_ref(struct wn_shardout *o, const void *le32, size_t n, struct wn_pack_source *s, char *err,
+			size_t errlen)
+{
+	return shardout_add(o, le32, n, 1, s, err, errlen);
 }
 
 /* Is `name` a shard file name of any format (with this prefix)? */
@@ -1328,7 +1442,7 @@ static void remove_stale(const struct wn_shardout *o, FILE *log)
 int wn_shardout_finish(struct wn_shardout *o, FILE *log, char *err, size_t errlen)
 {
 	for (size_t i = 0; i < o->nres; i++)
-		if (to_val(o, o->res[i].tok, o->res[i].n, o->res[i].src, err, errlen) < 0)
+		if (to_val(o, (const unsigned char *)o->res[i].tok, o->res[i].n, 0, o->res[i].src, err, errlen) < 0)
 			return -1;
 	if (wn_shardset_finish(&o->train, err, errlen) < 0)
 		return -1;
@@ -1511,7 +1625,8 @@ int wn_manifest_write(const char *dir, const struct wn_manifest_info *mi, char *
 		json_t *j = json_object();
 		json_object_set_new(j, "path", json_string(mi->inputs[i].path));
 		json_object_set_new(j, "bytes", jint(mi->inputs[i].bytes));
-		json_object_set_new(j, "sha256", mi->inputs[i].sha256[0] ? json_string(mi->inputs[i].sha256) : json_null());
+		json_object_set_new(j, "xxh3_128",
+				    mi->inputs[i].xxh3_128[0] ? json_string(mi->inputs[i].xxh3_128) : json_null());
 		json_array_append_new(ins, j);
 	}
 	json_object_set_new(pv, "inputs", ins);
@@ -1857,6 +1972,7 @@ int wn_shards_verify(const char *dir, FILE *log, char *err, size_t errlen)
 #define TM_MAX_TAG (1u << 20) /* tokstream.c's limit on tags */
 
 static int tm_header(struct wn_tokmap *m, const char *path, char *err, size_t errlen);
+static void tm_ahead(struct wn_tokmap *m);
 
 int wn_tokmap_open(struct wn_tokmap *m, const char *path, const void *map, size_t mapn, char *err, size_t errlen)
 {
@@ -1920,6 +2036,7 @@ static int tm_header(struct wn_tokmap *m, const char *path, char *err, size_t er
 	wn_tokstream_header_release(&m->h);
 	m->h = tr.h; /* the reader's header (and its JSON) move here */
 	m->pos = 12 + m->h.json.len;
+	tm_ahead(m);
 	return 1;
 }
 
@@ -1929,19 +2046,39 @@ static int tm_truncated(struct wn_tokmap *m, const char *what, char *err, size_t
 		      m->ndocs);
 }
 
-static int tm_tag(struct wn_tokmap *m, struct wn_buf *b, uint32_t n, const char *what, char *err, size_t errlen)
+/* A tag in place (no copy: tags are read for every document). */
+static int tm_tag(struct wn_tokmap *m, const char **p, uint32_t n, const char *what, char *err, size_t errlen)
 {
-	wn_buf_reset(b);
 	if (n > TM_MAX_TAG)
 		return wn_err(err, errlen, "%s: corrupt token stream (%s of %" PRIu32 " bytes)", m->name, what, n);
 	if (m->n - m->pos < n)
 		return tm_truncated(m, what, err, errlen);
-	wn_buf_add(b, m->p + m->pos, n);
+	*p = (const char *)m->p + m->pos;
 	m->pos += n;
 	return 0;
 }
 
-int wn_tokmap_next(struct wn_tokmap *m, struct wn_tokdoc *d, const uint32_t **tok, char *err, size_t errlen)
+/* Map the file in 32 MiB steps ahead of the reader (one call instead of a
+ * page fault per 16 pages), and hash what the reader has passed (see
+ * hashjob_upto). Called after each document: the caller reads its ids
+ * next, and they were mapped in by an earlier step. */
+#define TM_STEP ((size_t)32 << 20)
+#define TM_HASH_STEP ((size_t)256 << 10)
+static void tm_ahead(struct wn_tokmap *m)
+{
+	if (m->hash && m->pos >= m->hash->hashed + TM_HASH_STEP)
+		hashjob_upto(m->hash, m->pos & ~(TM_HASH_STEP - 1));
+#ifdef MADV_POPULATE_READ
+	if (m->pos + TM_STEP / 2 > m->populated && m->populated < m->n) {
+		size_t to = WN_MIN(m->n, m->populated + TM_STEP);
+		uintptr_t a = (uintptr_t)(m->p + m->populated) & ~(uintptr_t)4095;
+		madvise((void *)a, (uintptr_t)(m->p + to) - a, MADV_POPULATE_READ);
+		m->populated = to;
+	}
+#endif
+}
+
+int wn_tokmap_next(struct wn_tokmap *m, uint32_t *ntokens, const unsigned char **le32, char *err, size_t errlen)
 {
 	if (m->ended)
 		return 0;
@@ -1967,23 +2104,26 @@ int wn_tokmap_next(struct wn_tokmap *m, struct wn_tokdoc *d, const uint32_t **to
 		return tm_truncated(m, "document header", err, errlen);
 	uint32_t sl = wn_get_le32(m->p + m->pos), il = wn_get_le32(m->p + m->pos + 4);
 	m->pos += 8;
-	if (tm_tag(m, &d->source, sl, "source tag", err, errlen) < 0 || tm_tag(m, &d->id, il, "document id", err, errlen) < 0)
+	if (tm_tag(m, &m->source, sl, "source tag", err, errlen) < 0 || tm_tag(m, &m->id, il, "document id", err, errlen) < 0)
 		return -1;
+	m->source_len = sl;
+	m->id_len = il;
 	if ((m->n - m->pos) / 4 < n)
 		return tm_truncated(m, "tokens", err, errlen);
-	const unsigned char *t = m->p + m->pos;
+	*le32 = m->p + m->pos; /* in place, aligned or not (see shardfmt.h) */
 	m->pos += (size_t)n * 4;
-	d->ntokens = n;
-	if (((uintptr_t)t & 3) == 0) {
-		*tok = (const uint32_t *)(const void *)t;
-	} else { /* unaligned in the file: copy (still no kernel copy) */
-		WN_GROW(d->tokens, d->cap, (size_t)n);
-		memcpy(d->tokens, t, (size_t)n * 4);
-		*tok = d->tokens;
-	}
+	*ntokens = n;
+	tm_ahead(m);
 	m->ndocs++;
 	m->ntokens += n;
 	return 1;
+}
+
+void wn_tokmap_hash(struct wn_tokmap *m, struct wn_inputs *x, int i)
+{
+	struct wn_hashjob *j = x->hj[i];
+	if (m->p && m->borrowed && j && j->st && j->map == m->p)
+		m->hash = j;
 }
 
 void wn_tokmap_close(struct wn_tokmap *m)

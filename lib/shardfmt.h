@@ -38,8 +38,17 @@ struct wn_sha256x {
 	uint64_t total;
 };
 
+/* Output buffers of closed files, kept for the next file of the set: fresh
+ * 8 MiB buffers for every shard were page-faulted in (and zeroed) anew,
+ * pinned anew for O_DIRECT, and unmapped again. */
+struct wn_shardbufs {
+	unsigned char *b[8];
+	int n;
+};
+
 /* An output file being written. */
 struct wn_shardfile {
+	struct wn_shardbufs *pool; /* where its buffers come from and go back to */
 	int fd, direct; /* direct: opened with O_DIRECT */
 	char *path, *tmp;
 	/* buffers in rotation: buf = bufs[cur] is being filled, the others
@@ -110,6 +119,7 @@ struct wn_shardset {
 	uint64_t docs, tokens;
 	struct wn_shard_entry *ent;
 	size_t nent, entcap;
+	struct wn_shardbufs bufs;
 };
 
 /* Token width of a format for a vocabulary: Megatron switches to int32 at
@@ -118,8 +128,14 @@ unsigned wn_shard_esize(enum wn_shard_format f, uint32_t vocab);
 const char *wn_shard_format_name(enum wn_shard_format f);
 
 int wn_shardset_open(struct wn_shardset *s, const struct wn_shardset_opts *o, char *err, size_t errlen);
-/* Add one document (all ids < vocab). Returns 0 or -1 (I/O error). */
-int wn_shardset_add(struct wn_shardset *s, const uint32_t *tok, size_t n, char *err, size_t errlen);
+/* Add one document: n little-endian uint32 ids at any alignment (a uint32_t
+ * array on our little-endian hosts), all < vocab. Returns 0 or -1 (I/O
+ * error). */
+int wn_shardset_add(struct wn_shardset *s, const void *le32, size_t n, char *err, size_t errlen);
+/* The same for ids that stay valid and unchanged until wn_shardset_release
+ * (a mapped input file): npy packs them by reference (wn_packer_add_ref)
+ * instead of copying. */
+int wn_shardset_add_ref(struct wn_shardset *s, const void *le32, size_t n, char *err, size_t errlen);
 /* Flush, write the last shard and the index; files are in place after it. */
 int wn_shardset_finish(struct wn_shardset *s, char *err, size_t errlen);
 /* Remove unfinished temporary files (finished ones stay; no manifest). */
@@ -156,10 +172,15 @@ struct wn_shardout {
  * dies must not look complete), open the sets. */
 int wn_shardout_open(struct wn_shardout *o, const struct wn_shardout_opts *opts, struct wn_pack_mix *mix, char *err,
 		     size_t errlen);
-/* Route one document of source s: validation (by the seed), else train,
- * repeated as the mix says. Returns 0 or -1 (I/O error). */
-int wn_shardout_add(struct wn_shardout *o, const uint32_t *tok, size_t n, struct wn_pack_source *s, char *err,
+/* Route one document of source s (le32 as for wn_shardset_add): validation
+ * (by the seed), else train, repeated as the mix says. Returns 0 or -1 (I/O
+ * error). */
+int wn_shardout_add(struct wn_shardout *o, const void *le32, size_t n, struct wn_pack_source *s, char *err,
 		    size_t errlen);
+/* The same by reference: le32 as for wn_shardset_add_ref, valid until
+ * wn_shardout_release. */
+int wn_shardout_add_ref(struct wn_shardout *o, const void *le32, size_t n, struct wn_pack_source *s, char *err,
+			size_t errlen);
 /* Write the validation reservoir, finish both sets, then remove shard files
  * of an earlier run in the directory (names of any of our formats with this
  * prefix that this run did not write), so that a trainer globbing the
@@ -172,7 +193,8 @@ void wn_shardout_release(struct wn_shardout *o); /* aborts unfinished files */
 struct wn_manifest_input {
 	const char *path;
 	uint64_t bytes;
-	char sha256[65]; /* "" when not hashed (stdin) */
+	char xxh3_128[33]; /* XXH3-128, hex as xxh128sum prints it; "" when not
+	                      hashed (stdin, pipes) */
 };
 
 struct wn_manifest_info {
@@ -203,9 +225,11 @@ int wn_manifest_write(const char *dir, const struct wn_manifest_info *mi, char *
  * the manifest cannot be read (err filled). */
 int wn_shards_verify(const char *dir, FILE *log, char *err, size_t errlen);
 
-/* Provenance of the input files: each regular file is hashed (SHA-256) by
- * a background thread while the caller packs; stdin and pipes are not (they
- * cannot be read twice), their size is what the caller read. */
+/* Provenance of the input files: each regular file is hashed (XXH3-128),
+ * a mapped one by the reader as it goes (wn_tokmap_hash; the rest at
+ * wn_inputs_finish), others by a background thread while the caller packs;
+ * stdin and pipes are not (they cannot be read twice), their size is what
+ * the caller read. */
 struct wn_hashjob;
 struct wn_inputs {
 	struct wn_manifest_input *in; /* n entries, for wn_manifest_info */
@@ -240,9 +264,9 @@ int wn_shard_write_small(const char *path, const void *p, size_t n, char *err, s
 
 /* A regular, uncompressed token stream file is mapped rather than read:
  * read() copied every byte from the page cache into the reader (perf: a
- * fifth of the packing thread's time), and a document's tokens, when
- * 4-byte aligned in the file, are used in place. Same checks and messages
- * as tokenizer/tokstream.c's reader. */
+ * fifth of the packing thread's time), and a document's tokens are used in
+ * place, aligned or not (readers of them load with memcpy). Same checks and
+ * messages as tokenizer/tokstream.c's reader. */
 #include "tokstream.h"
 
 struct wn_tokmap {
@@ -253,6 +277,10 @@ struct wn_tokmap {
 	struct wn_tokstream_header h;
 	uint64_t ndocs, ntokens;
 	int ended;
+	const char *source, *id; /* the last document's tags, in the mapping */
+	size_t source_len, id_len;
+	size_t populated; /* bytes mapped in ahead of the reader */
+	struct wn_hashjob *hash; /* see wn_tokmap_hash */
 };
 
 /* Returns 1 (mapped, header read), 0 (not a regular uncompressed token
@@ -260,10 +288,13 @@ struct wn_tokmap {
  * err filled). map/mapn: an existing mapping of the file (borrowed; must
  * outlive m), or NULL to map it here. */
 int wn_tokmap_open(struct wn_tokmap *m, const char *path, const void *map, size_t mapn, char *err, size_t errlen);
-/* Next document: 1 (d->source, d->id filled; *tok points to the n = d->ntokens
- * ids, in the mapping or in d->tokens; valid until the next call), 0 at the
- * verified trailer, -1 on error. */
-int wn_tokmap_next(struct wn_tokmap *m, struct wn_tokdoc *d, const uint32_t **tok, char *err, size_t errlen);
+/* Next document: 1 (*le32 points to its *ntokens ids in the mapping,
+ * little-endian uint32 at any alignment; m->source and m->id to its tags;
+ * all valid while the mapping is), 0 at the verified trailer, -1 on error. */
+int wn_tokmap_next(struct wn_tokmap *m, uint32_t *ntokens, const unsigned char **le32, char *err, size_t errlen);
+/* Hash the input (provenance) as its documents are read: m is the mapping
+ * of input i of x (wn_inputs_start). A no-op otherwise. */
+void wn_tokmap_hash(struct wn_tokmap *m, struct wn_inputs *x, int i);
 void wn_tokmap_close(struct wn_tokmap *m);
 
 #endif

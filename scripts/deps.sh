@@ -11,11 +11,11 @@ here=$(cd "$(dirname "$0")/.." && pwd)
 # Build libraries (the contracts of docs/DESIGN.md "Dependencies").
 BUILD_PKGS=(build-essential pkg-config clang libjansson-dev
   libxml2-dev libzstd-dev libpcre2-dev libarchive-dev zlib1g-dev libbz2-dev liblzma-dev
-  libyaml-dev libcurl4-openssl-dev libssl-dev libbrotli-dev
+  libyaml-dev libcurl4-openssl-dev libssl-dev libbrotli-dev libxxhash-dev
   libtesseract-dev libleptonica-dev tesseract-ocr-eng)
 # Test oracles and peers: jansson is the JSON oracle of the record scanner's
 # unit tests; jq, numpy, hyperfine and the others are peers in tests/benchmarks.
-TEST_PKGS=(jq python3-numpy hyperfine poppler-utils
+TEST_PKGS=(jq python3-numpy hyperfine poppler-utils xxhash
   slurm-wlm munge chromium)
 
 missing=()

@@ -131,14 +131,28 @@ static void account(struct wn_stage *st, struct ctx *x, uint64_t written0, uint6
 		wn_stage_reject(st, NULL, "mix-sampled-out");
 }
 
-/* Next document of a mapped or a read input; *tok: its ids. */
-static int next_doc(struct wn_tokmap *tm, struct wn_tokreader *tr, struct wn_tokdoc *d, const uint32_t **tok, char *err,
+/* A document as pass() sees it: views of its tags and ids. */
+struct doc {
+	const char *src, *id;
+	size_t srclen, idlen, n;
+	const unsigned char *tok; /* n little-endian uint32 at any alignment */
+};
+
+/* Next document of a mapped input (views into the mapping) or a read one
+ * (into d). */
+static int next_doc(struct wn_tokmap *tm, struct wn_tokreader *tr, struct wn_tokdoc *d, struct doc *o, char *err,
 		    size_t errlen)
 {
-	if (tm->p)
-		return wn_tokmap_next(tm, d, tok, err, errlen);
+	if (tm->p) {
+		uint32_t n = 0;
+		int r = wn_tokmap_next(tm, &n, &o->tok, err, errlen);
+		*o = (struct doc){ tm->source, tm->id, tm->source_len, tm->id_len, n, o->tok };
+		return r;
+	}
 	int r = wn_tokreader_next(tr, d, err, errlen);
-	*tok = d->tokens; /* after the call: it may grow the array */
+	/* after the call: it may grow the arrays */
+	*o = (struct doc){ d->source.data, d->id.data, d->source.len, d->id.len, d->ntokens,
+			   (const unsigned char *)d->tokens };
 	return r;
 }
 
@@ -165,6 +179,8 @@ static int pass(struct wn_stage *st, struct ctx *x, int count_only, struct wn_to
 			wn_stage_fail(st, "%s", st->err);
 			break;
 		}
+		if (mapped)
+			wn_tokmap_hash(&tm, &x->inputs, f);
 		const struct wn_tokstream_header *th = mapped ? &tm.h : &tr.h;
 		if (!hdr->vocab_size) {
 			*hdr = *th;
@@ -175,34 +191,38 @@ static int pass(struct wn_stage *st, struct ctx *x, int count_only, struct wn_to
 		int r = 0;
 		if (!count_only && !x->opened && open_out(st, x, hdr) < 0)
 			r = -1;
-		const uint32_t *tok;
+		struct doc o;
 		uint64_t ndoc = 0;
-		while (r >= 0 && !st->fatal && (r = next_doc(&tm, &tr, &d, &tok, st->err, sizeof st->err)) != 0) {
+		/* The packer may keep pointers into a mapping that wn_inputs
+		 * owns: it stays mapped until the end of the run. */
+		int stable = mapped && tm.borrowed;
+		while (r >= 0 && !st->fatal && (r = next_doc(&tm, &tr, &d, &o, st->err, sizeof st->err)) != 0) {
 			if (r < 0) {
 				wn_stage_fail(st, "%s", st->err);
 				break;
 			}
 			ndoc++;
-			size_t n = d.ntokens, badi = wn_pack_check_tokens(tok, n, hdr->vocab_size);
+			size_t n = o.n, badi = wn_pack_check_tokens(o.tok, n, hdr->vocab_size);
 			int keep = badi == n && n > 0 && n >= x->min_doc;
-			struct wn_pack_source *s = keep ? wn_pack_source_get(&x->mix, d.source.data, d.source.len) : NULL;
+			struct wn_pack_source *s = keep ? wn_pack_source_get(&x->mix, o.src, o.srclen) : NULL;
 			if (count_only) {
 				if (s)
 					s->docs_in++, s->tokens_in += n;
 				continue;
 			}
-			wn_stage_count_in(st, 12 + d.source.len + d.id.len + 4 * n);
+			wn_stage_count_in(st, 12 + o.srclen + o.idlen + 4 * n);
 			char where[64];
 			if (badi < n && snprintf(where, sizeof where, "document %llu", (unsigned long long)ndoc))
-				wn_stage_bad(st, where, NULL, 0, "id '%.*s': token %u >= vocab size %u", (int)WN_MIN(d.id.len, 200),
-					     d.id.data, tok[badi], hdr->vocab_size);
+				wn_stage_bad(st, where, NULL, 0, "id '%.*s': token %u >= vocab size %u", (int)WN_MIN(o.idlen, 200),
+					     o.id, wn_get_le32(o.tok + 4 * badi), hdr->vocab_size);
 			else if (!keep)
 				wn_stage_reject(st, NULL, n ? "too-short" : "empty");
 			else {
 				if (!x->mixspec)
 					s->docs_in++, s->tokens_in += n;
 				uint64_t w0 = x->out.written, d0 = x->out.dropped;
-				if (wn_shardout_add(&x->out, tok, n, s, st->err, sizeof st->err) < 0)
+				if ((stable ? wn_shardout_add_ref : wn_shardout_add)(&x->out, o.tok, n, s, st->err,
+										   sizeof st->err) < 0)
 					wn_stage_fail(st, "%s", st->err);
 				account(st, x, w0, d0);
 			}
@@ -223,7 +243,7 @@ static int run(struct wn_stage *st, struct ctx *x, int argc, char **argv)
 {
 	struct wn_tokstream_header h;
 	wn_tokstream_header_init(&h);
-	/* provenance hashes of the input files, on another core meanwhile */
+	/* provenance hashes of the input files (as they are read, see pass) */
 	wn_inputs_start(&x->inputs, st->inputs, st->ninputs);
 	if (x->mixspec) {
 		if (!x->inputs.all_regular)

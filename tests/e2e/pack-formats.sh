@@ -52,8 +52,8 @@ fi
 cat "$WN_TMP/s16.tok" | "$BIN/winnow-pack" -o "$WN_TMP/j2" --seq-len 300 /dev/stdin 2>/dev/null
 check_eq "pipe input: same shards as the file" "$(jq -c '[.files[].sha256]' "$WN_TMP/j2/manifest.json")" \
   "$(jq -c '[.files[].sha256]' "$WN_TMP/j1/manifest.json")"
-check_eq "pipe input: provenance bytes read, no hash" "$(jq -c '.provenance.inputs[0] | [.bytes, .sha256]' "$WN_TMP/j2/manifest.json")" \
+check_eq "pipe input: provenance bytes read, no hash" "$(jq -c '.provenance.inputs[0] | [.bytes, .xxh3_128]' "$WN_TMP/j2/manifest.json")" \
   "[$(stat -c %s "$WN_TMP/s16.tok"),null]"
-check_eq "file input: provenance sha256 is sha256sum's" "$(jq -r '.provenance.inputs[0].sha256' "$WN_TMP/j1/manifest.json")" \
-  "$(sha256sum <"$WN_TMP/s16.tok" | cut -d' ' -f1)"
+check_eq "file input: provenance xxh3_128 is xxh128sum's" "$(jq -r '.provenance.inputs[0].xxh3_128' "$WN_TMP/j1/manifest.json")" \
+  "$(xxh128sum <"$WN_TMP/s16.tok" | cut -d' ' -f1)"
 wn_done
