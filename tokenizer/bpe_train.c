@@ -384,7 +384,7 @@ struct part {
 	_Alignas(64) _Atomic uint64_t done;    /* last task finished */
 };
 
-enum { JOB_BUILD, JOB_COUNT, JOB_IDS, JOB_MOVE, JOB_MERGE, JOB_FLUSH };
+enum { JOB_BUILD, JOB_COUNT, JOB_IDS, JOB_MOVE, JOB_MERGE, JOB_FLUSH, JOB_FREE };
 
 struct worker {
 	struct trainer *tr;
@@ -870,6 +870,17 @@ static void part_build(struct trainer *tr, int idx)
 		build_words(tr, k * tr->bwords, WN_MIN((k + 1) * tr->bwords, (size_t)tr->nw), 0);
 }
 
+static void part_free(struct part *P)
+{
+	for (size_t id = 0; id < P->lcap; id++)
+		free(P->l[id].w);
+	free(P->l);
+	agg_release(&P->buf);
+	free(P->tch);
+	free(P->tdst);
+	free(P->pt.t);
+}
+
 static void run_part(struct trainer *tr, int idx)
 {
 	struct part *P = &tr->part[idx];
@@ -883,6 +894,8 @@ static void run_part(struct trainer *tr, int idx)
 		part_build(tr, idx);
 	else if (tr->job == JOB_IDS)
 		part_ids(tr, P, idx);
+	else if (tr->job == JOB_FREE)
+		part_free(P);
 	else
 		part_move(tr, P);
 }
@@ -1355,7 +1368,11 @@ static int train(const struct wn_bpe_counts *c, struct wn_bpe_counts **take, con
 				"(%d partitions of %zu-word blocks; %llu tasks taken over from late threads)\n",
 			npieces, tr->nw, npairs, nslots, t_init - t_start, step, wn_now() - t0, tr->nthreads,
 			bwords, (unsigned long long)tr->steals);
-	/* Tear down. */
+	/* Tear down: each partition frees its own memory (a task: some
+	 * million lists, freed on the threads that made them), then the
+	 * threads stop. */
+	tr->job = JOB_FREE;
+	run_task(tr);
 	if (tr->nthreads > 1) {
 		pthread_mutex_lock(&tr->mu);
 		atomic_store(&tr->stop, 1);
@@ -1366,16 +1383,6 @@ static int train(const struct wn_bpe_counts *c, struct wn_bpe_counts **take, con
 		free(tr->wk);
 		pthread_mutex_destroy(&tr->mu);
 		pthread_cond_destroy(&tr->go);
-	}
-	for (int i = 0; i < tr->nthreads; i++) {
-		struct part *P = &tr->part[i];
-		for (size_t id = 0; id < P->lcap; id++)
-			free(P->l[id].w);
-		free(P->l);
-		agg_release(&P->buf);
-		free(P->tch);
-		free(P->tdst);
-		free(P->pt.t);
 	}
 	free(tr->part);
 	agg_release(&tr->grp);
