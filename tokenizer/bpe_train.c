@@ -63,13 +63,13 @@
  * written by one thread only. */
 #define BLOCK_WORDS 64
 
-/* ---- pair table: pair -> weighted count, plus per-step bookkeeping ---- */
+/* ---- pair table: pair -> weighted count (one per partition) ---- */
 
 struct pent {
 	uint64_t key;
 	int64_t count;
-	uint32_t stamp; /* merge step that last gave this pair a new word list */
-	uint32_t pos;   /* that list (index into the pos pool) */
+	uint32_t stamp; /* setup only: the pair's list id */
+	uint32_t pos;   /* setup only: its word list in the partition's pool */
 };
 
 struct ptab {
@@ -151,14 +151,10 @@ struct posl {
 struct pospool {
 	struct posl *l;
 	size_t n, cap;
-	uint32_t *freel;
-	size_t nfree, freecap;
 };
 
 static uint32_t pos_new(struct pospool *pp)
 {
-	if (pp->nfree)
-		return pp->freel[--pp->nfree];
 	WN_GROW(pp->l, pp->cap, pp->n + 1);
 	pp->l[pp->n] = (struct posl){ 0 };
 	return (uint32_t)pp->n++;
@@ -768,7 +764,6 @@ static void part_move(struct trainer *tr, struct part *P)
 	}
 	free(old.t);
 	free(P->pp.l);
-	free(P->pp.freel);
 	memset(&P->pp, 0, sizeof(P->pp));
 }
 
