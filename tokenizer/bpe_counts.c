@@ -481,7 +481,7 @@ out:
 
 #include <pthread.h>
 
-#define BATCH_BYTES (1u << 20)
+#define BATCH_BYTES (1u << 18)
 #define QUEUE_MAX 8
 
 struct batch {

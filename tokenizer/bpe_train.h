@@ -37,6 +37,8 @@ struct wn_bpe_train_opts {
 	size_t nspecials;
 	int verbose;            /* progress lines on stderr */
 	size_t block_words;     /* words per block of the thread partitions (0: default; tests use 1) */
+	int max_batch;          /* merges per parallel task, 1..64 (0: default, 1 with one thread;
+				 * tests set it to check batching at any thread count) */
 };
 
 struct wn_bpe_merge {

@@ -29,7 +29,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	if (size < 2)
 		return 0;
-	if (size > 4096) /* three trainings a run: keep runs short, the words few */
+	if (size > 4096) /* four trainings a run: keep runs short, the words few */
 		size = 4096;
 	size_t vocab = 4 + data[0] % 120;
 	struct wn_bpe_counts *c = wn_bpe_counts_new();
@@ -48,9 +48,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct wn_bpe_train_opts o = { .vocab_size = vocab, .threads = 1, .block_words = 1 };
 	if (wn_bpe_train(c, &o, &ref, NULL, 0) != 0)
 		abort();
-	for (int t = 2; t <= 3; t++) {
+	/* one thread with batches of merges, then 2 and 3 threads (batches
+	 * of the default size, and of a size from the input) */
+	for (int t = 1; t <= 3; t++) {
 		struct wn_bpe_model m;
 		o.threads = t;
+		o.max_batch = t == 1 ? 64 : t == 2 ? 0 : 1 + data[0] % 64;
 		if (wn_bpe_train(c, &o, &m, NULL, 0) != 0 || !same(&ref, &m))
 			abort();
 		wn_bpe_model_release(&m);
