@@ -341,6 +341,7 @@ struct aent {
 		uint32_t nwords; /* nodes in the chain */
 		uint32_t id;     /* in the main thread's table of a step's new pairs: their list */
 	};
+	uint32_t mem;    /* the batch member whose change this is (part of the key; 0 in the main thread's) */
 };
 
 struct anode {
@@ -373,12 +374,16 @@ struct trainer;
 struct tch {
 	uint64_t pair;
 	int64_t count;   /* the partition's count of the pair after the step */
-	uint32_t slot;   /* its entry in buf.t */
+	uint32_t u;      /* its entry: buf.t[buf.used[u]] (used[] follows the table when it grows) */
 	uint32_t nwords; /* words in its chain */
 };
 
 struct part {
-	_Alignas(64) struct chgbuf mb[BATCH_MAX]; /* mb[j]: the changes of member j of the batch (made when first used) */
+	/* the changes of the batch, per (member, pair): one table, so that
+	 * its cache footprint stays that of one merge's; member j's entries
+	 * are buf.used[mused[j] .. mused[j+1]) */
+	_Alignas(64) struct chgbuf buf;
+	uint32_t mused[BATCH_MAX + 1];
 	struct tch *tch; /* pairs that gained words in the last batch */
 	size_t ntch, tchcap;
 	uint32_t tbeg[BATCH_MAX + 1]; /* member j's are tch[tbeg[j] .. tbeg[j+1]) */
@@ -556,6 +561,11 @@ static uint64_t tok_hash(const char *p, size_t n)
 
 /* ---- rewriting one word (HF's Word::merge) ---- */
 
+static inline size_t agg_slot(uint64_t pair, uint32_t mem, size_t mask)
+{
+	return (size_t)(((pair + (uint64_t)mem * 0xC2B2AE3D27D4EB4Full) * 0x9E3779B97F4A7C15ull) >> 32) & mask;
+}
+
 static void agg_rehash(struct chgbuf *o, size_t cap)
 {
 	struct aent *old = o->t;
@@ -564,7 +574,7 @@ static void agg_rehash(struct chgbuf *o, size_t cap)
 		o->t[i].pair = EMPTY_KEY;
 	for (size_t i = 0; i < o->nused; i++) {
 		struct aent e = old[o->used[i]];
-		size_t s = (size_t)((e.pair * 0x9E3779B97F4A7C15ull) >> 32) & (cap - 1);
+		size_t s = agg_slot(e.pair, e.mem, cap - 1);
 		while (o->t[s].pair != EMPTY_KEY)
 			s = (s + 1) & (cap - 1);
 		o->t[s] = e;
@@ -582,22 +592,24 @@ static void agg_reset(struct chgbuf *o)
 	o->nn = 0;
 }
 
-/* The entry of pair, made (all zero) when absent; *fresh says which. */
-static inline struct aent *agg_get(struct chgbuf *o, uint64_t pair, int *fresh)
+/* The entry of (pair, member), made (all zero) when absent; *fresh says
+ * which. */
+static inline struct aent *agg_get(struct chgbuf *o, uint64_t pair, uint32_t mem, int *fresh)
 {
-	size_t mask = o->cap - 1, s = (size_t)((pair * 0x9E3779B97F4A7C15ull) >> 32) & mask;
+	size_t mask = o->cap - 1, s = agg_slot(pair, mem, mask);
 	for (;;) {
 		struct aent *e = &o->t[s];
-		if (e->pair == pair) {
+		if (e->pair == pair && e->mem == mem) {
 			*fresh = 0;
 			return e;
 		}
 		if (e->pair == EMPTY_KEY) {
 			if ((o->nused + 1) * 2 > o->cap) {
 				agg_rehash(o, o->cap * 2);
-				return agg_get(o, pair, fresh);
+				return agg_get(o, pair, mem, fresh);
 			}
 			e->pair = pair;
+			e->mem = mem;
 			e->delta = 0;
 			e->head = 0;
 			e->nwords = 0;
@@ -613,24 +625,22 @@ static inline struct aent *agg_get(struct chgbuf *o, uint64_t pair, int *fresh)
 	}
 }
 
-/* The entry of pair, or NULL. */
-static const struct aent *agg_find(const struct chgbuf *o, uint64_t pair)
+/* The entry of (pair, member), or NULL. */
+static const struct aent *agg_find(const struct chgbuf *o, uint64_t pair, uint32_t mem)
 {
-	if (!o->t)
-		return NULL;
-	size_t mask = o->cap - 1, s = (size_t)((pair * 0x9E3779B97F4A7C15ull) >> 32) & mask;
+	size_t mask = o->cap - 1, s = agg_slot(pair, mem, mask);
 	for (;; s = (s + 1) & mask) {
-		if (o->t[s].pair == pair)
+		if (o->t[s].pair == pair && o->t[s].mem == mem)
 			return &o->t[s];
 		if (o->t[s].pair == EMPTY_KEY)
 			return NULL;
 	}
 }
 
-static inline void chg_add(struct chgbuf *o, uint64_t pair, int64_t d, uint32_t w)
+static inline void chg_add(struct chgbuf *o, uint64_t pair, uint32_t mem, int64_t d, uint32_t w)
 {
 	int fresh;
-	struct aent *e = agg_get(o, pair, &fresh);
+	struct aent *e = agg_get(o, pair, mem, &fresh);
 	e->delta += d;
 	if (d > 0 && !(e->head && o->node[e->head - 1].w == w)) {
 		if (o->nn == o->ncap) {
@@ -659,9 +669,11 @@ static void agg_release(struct chgbuf *o)
 	free(o->node);
 }
 
-/* Rewrite word w for merge M, changes into o. With `undo`, a word that
- * changes is first copied to the partition's undo log. */
-static void merge_word(struct trainer *tr, uint32_t w, struct chgbuf *o, const struct member *M, struct part *undo)
+/* Rewrite word w for merge M (member mem of the batch), changes into o.
+ * With `undo`, a word that changes is first copied to the partition's undo
+ * log. */
+static void merge_word(struct trainer *tr, uint32_t w, struct chgbuf *o, const struct member *M, uint32_t mem,
+		       struct part *undo)
 {
 	uint32_t *s = tr->sym + w + 3;
 	uint32_t n = tr->sym[w], r = 0;
@@ -682,12 +694,12 @@ static void merge_word(struct trainer *tr, uint32_t w, struct chgbuf *o, const s
 	while (r < n) {
 		if (s[r] == a && r + 1 < n && s[r + 1] == b) {
 			if (k > 0) {
-				chg_add(o, PAIR(s[k - 1], a), -cnt, w);
-				chg_add(o, PAIR(s[k - 1], nid), cnt, w);
+				chg_add(o, PAIR(s[k - 1], a), mem, -cnt, w);
+				chg_add(o, PAIR(s[k - 1], nid), mem, cnt, w);
 			}
 			if (r + 2 < n) {
-				chg_add(o, PAIR(b, s[r + 2]), -cnt, w);
-				chg_add(o, PAIR(nid, s[r + 2]), cnt, w);
+				chg_add(o, PAIR(b, s[r + 2]), mem, -cnt, w);
+				chg_add(o, PAIR(nid, s[r + 2]), mem, cnt, w);
 			}
 			s[k++] = nid;
 			r += 2;
@@ -703,12 +715,12 @@ static void merge_word(struct trainer *tr, uint32_t w, struct chgbuf *o, const s
 #define PREFETCH_AHEAD 8
 
 static void rewrite_words(struct trainer *tr, const uint32_t *w, size_t n, struct chgbuf *o, const struct member *M,
-			  struct part *undo)
+			  uint32_t mem, struct part *undo)
 {
 	for (size_t i = 0; i < n; i++) {
 		if (i + PREFETCH_AHEAD < n)
 			__builtin_prefetch(tr->sym + w[i + PREFETCH_AHEAD]);
-		merge_word(tr, w[i], o, M, undo);
+		merge_word(tr, w[i], o, M, mem, undo);
 	}
 }
 
@@ -843,12 +855,10 @@ static void part_flush(struct trainer *tr, struct part *P)
 {
 	const int nv = tr->nvalid;
 	if (P->mdone > nv) { /* undo the members found invalid: counts, then words (newest first) */
-		for (int j = P->mdone - 1; j >= nv; j--) {
-			const struct chgbuf *o = &P->mb[j];
-			for (size_t i = 0; i < o->nused; i++) {
-				const struct aent *c = &o->t[o->used[i]];
-				ptab_get(&P->pt, c->pair)->count -= c->delta;
-			}
+		const struct chgbuf *o = &P->buf;
+		for (size_t i = P->mused[nv]; i < P->mused[P->mdone]; i++) {
+			const struct aent *c = &o->t[o->used[i]];
+			ptab_get(&P->pt, c->pair)->count -= c->delta;
 		}
 		for (size_t end = P->ulen; end > P->ubeg[nv];) {
 			uint32_t w = P->ulog[end - 1], n = P->ulog[end - 2];
@@ -869,8 +879,8 @@ static void part_flush(struct trainer *tr, struct part *P)
 		uint32_t id = P->tdst[i];
 		if (tr->dead[id])
 			continue;
-		const struct chgbuf *o = &P->mb[j];
-		const struct aent *c = &o->t[P->tch[i].slot];
+		const struct chgbuf *o = &P->buf;
+		const struct aent *c = &o->t[o->used[P->tch[i].u]];
 		part_reserve(P, id);
 		struct posl *l = &P->l[id];
 		if (l->n + c->nwords > l->cap) {
@@ -882,8 +892,7 @@ static void part_flush(struct trainer *tr, struct part *P)
 			*w++ = o->node[k - 1].w;
 		l->n += c->nwords;
 	}
-	for (int j = 0; j < P->mdone; j++)
-		agg_reset(&P->mb[j]);
+	agg_reset(&P->buf);
 }
 
 /* Merge task: rewrite this partition's words of the merged pair's list
@@ -918,7 +927,7 @@ static void part_merge(struct trainer *tr, struct part *P)
 			}
 			int changed = 0;
 			for (int i = 0; i < j && !changed; i++) {
-				const struct aent *c = agg_find(&P->mb[i], M->pair);
+				const struct aent *c = agg_find(&P->buf, M->pair, (uint32_t)i);
 				changed = c && c->delta;
 			}
 			if (changed) {
@@ -927,15 +936,14 @@ static void part_merge(struct trainer *tr, struct part *P)
 			}
 			P->ubeg[j] = P->ulen;
 		}
-		struct chgbuf *o = &P->mb[j];
-		if (!o->t)
-			agg_init(o);
+		struct chgbuf *o = &P->buf;
 		P->tbeg[j] = (uint32_t)P->ntch;
+		P->mused[j] = (uint32_t)o->nused;
 		if (M->list < P->lcap) {
 			const struct posl *l = &P->l[M->list];
-			rewrite_words(tr, l->w, l->n, o, M, j > 0 ? P : NULL);
+			rewrite_words(tr, l->w, l->n, o, M, (uint32_t)j, j > 0 ? P : NULL);
 		}
-		for (size_t i = 0; i < o->nused; i++) {
+		for (size_t i = P->mused[j]; i < o->nused; i++) {
 			const struct aent *c = &o->t[o->used[i]];
 			if (i + PREFETCH_AHEAD < o->nused)
 				__builtin_prefetch(&P->pt.t[phash(&P->pt, o->t[o->used[i + PREFETCH_AHEAD]].pair)]);
@@ -953,7 +961,7 @@ static void part_merge(struct trainer *tr, struct part *P)
 			 * is new), so its own changes are their count, an upper
 			 * bound if a still later member took some away. */
 			int64_t n = j == 0 ? e->count : c->delta;
-			P->tch[P->ntch++] = (struct tch){ c->pair, n, o->used[i], c->nwords };
+			P->tch[P->ntch++] = (struct tch){ c->pair, n, (uint32_t)i, c->nwords };
 			struct hent h = { n > 0 ? (uint64_t)n : 0, c->pair, 0 };
 			if (h.count && (!best.count || hent_above(&h, &best)))
 				best = h;
@@ -961,6 +969,7 @@ static void part_merge(struct trainer *tr, struct part *P)
 	}
 	P->mdone = j;
 	P->tbeg[j] = (uint32_t)P->ntch;
+	P->mused[j] = (uint32_t)P->buf.nused;
 }
 
 /* Lay out the words ord[lo..hi) (in sorted order) from the counts. With
@@ -1000,8 +1009,7 @@ static void part_free(struct part *P)
 	for (size_t id = 0; id < P->lcap; id++)
 		free(P->l[id].w);
 	free(P->l);
-	for (int j = 0; j < BATCH_MAX; j++)
-		agg_release(&P->mb[j]);
+	agg_release(&P->buf);
 	free(P->ulog);
 	free(P->tch);
 	free(P->tdst);
@@ -1297,6 +1305,8 @@ static int train(const struct wn_bpe_counts *c, struct wn_bpe_counts **take, con
 	if (!o->block_words && (size_t)tr->nthreads > nw / 64 + 1)
 		tr->nthreads = (int)(nw / 64 + 1); /* tiny corpora: not worth it */
 	tr->part = calloc_lines((size_t)tr->nthreads, sizeof(*tr->part));
+	for (int i = 0; i < tr->nthreads; i++)
+		agg_init(&tr->part[i].buf);
 	int started = 1;
 	if (tr->nthreads > 1) {
 		pthread_mutex_init(&tr->mu, NULL);
@@ -1508,7 +1518,7 @@ static int train(const struct wn_bpe_counts *c, struct wn_bpe_counts **take, con
 				struct part *P = &tr->part[t];
 				for (uint32_t i = P->tbeg[j]; i < P->tbeg[j + 1]; i++) {
 					int fresh;
-					struct aent *g = agg_get(&tr->grp, P->tch[i].pair, &fresh);
+					struct aent *g = agg_get(&tr->grp, P->tch[i].pair, 0, &fresh);
 					if (fresh)
 						g->id = id_new(tr);
 					g->delta += P->tch[i].count;
