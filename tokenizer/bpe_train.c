@@ -1428,6 +1428,12 @@ static int train(const struct wn_bpe_counts *c, struct wn_bpe_counts **take, con
 		int k = 0, reused = 0;
 		while (k < kmax && (k == 0 || m->ntok + (size_t)k < o->vocab_size) && pq_ready(&tr->hp)) {
 			struct hent top = heap_pop(&tr->hp.hp);
+			/* The next top is most likely the next pair to look up (a
+			 * stale entry is popped about twice per merge): fetch its
+			 * slots while this one's are read. */
+			if (tr->hp.hp.n)
+				for (int t = 0; t < tr->nthreads; t++)
+					__builtin_prefetch(&tr->part[t].pt.t[phash(&tr->part[t].pt, tr->hp.hp.h[0].pair)]);
 			int64_t count = pair_count(tr, top.pair);
 			if ((int64_t)top.count != count) {
 				top.count = count > 0 ? (uint64_t)count : 0;
