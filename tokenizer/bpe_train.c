@@ -166,6 +166,51 @@ struct pospool {
 	size_t n, cap;
 };
 
+/* Lists made in the merge loop come from a partition's arena: some 800k of
+ * them, each made once at its final size and nearly all alive to the end,
+ * where malloc and free cost more than the filing itself (and the
+ * teardown was one free per list). A list dropped in the loop (its pair
+ * merged: 32k of them) leaves its space unused. Such a list has
+ * ARENA_LIST in its cap; setup lists (grown by doubling) are malloc'ed. */
+#define ARENA_LIST 0x80000000u
+#define ARENA_CHUNK ((size_t)1 << 18) /* u32s: 1 MB */
+
+struct arena {
+	uint32_t *cur;
+	size_t left;
+	uint32_t **chunk;
+	size_t nchunk, chunkcap;
+};
+
+static uint32_t *arena_alloc(struct arena *a, size_t n)
+{
+	if (n > a->left) {
+		size_t sz = n > ARENA_CHUNK ? n : ARENA_CHUNK;
+		WN_GROW(a->chunk, a->chunkcap, a->nchunk + 1);
+		a->chunk[a->nchunk++] = a->cur = wn_xmalloc(sz * sizeof(*a->cur));
+		a->left = sz;
+	}
+	uint32_t *p = a->cur;
+	a->cur += n;
+	a->left -= n;
+	return p;
+}
+
+static void arena_release(struct arena *a)
+{
+	for (size_t i = 0; i < a->nchunk; i++)
+		free(a->chunk[i]);
+	free(a->chunk);
+	memset(a, 0, sizeof(*a));
+}
+
+static inline void posl_free(struct posl *l)
+{
+	if (!(l->cap & ARENA_LIST))
+		free(l->w);
+	*l = (struct posl){ 0 };
+}
+
 static uint32_t pos_new(struct pospool *pp)
 {
 	WN_GROW(pp->l, pp->cap, pp->n + 1);
@@ -177,8 +222,8 @@ static inline void pos_add(struct posl *l, uint32_t w)
 {
 	if (l->n && l->w[l->n - 1] == w)
 		return;
-	if (l->n == l->cap) {
-		l->cap = l->cap ? l->cap * 2 : 4;
+	if (l->n == l->cap) { /* (never reaching ARENA_LIST: a list has fewer than 2^31 words) */
+		l->cap = l->cap ? (l->cap < ARENA_LIST / 2 ? l->cap * 2 : ARENA_LIST - 1) : 4;
 		l->w = wn_xrealloc(l->w, (size_t)l->cap * sizeof(*l->w));
 	}
 	l->w[l->n++] = w;
@@ -396,6 +441,7 @@ struct part {
 	struct ptab pt;  /* this partition's pair counts (stamp: list id, in the setup) */
 	struct posl *l;  /* l[id]: this partition's words of list id (owned) */
 	size_t lcap;
+	struct arena ar; /* the storage of lists made in the merge loop */
 	struct pospool pp; /* setup only: the word lists by pt's pos */
 	struct hent *cand; /* setup only: the pairs this partition numbered */
 	size_t ncand, candcap;
@@ -869,10 +915,8 @@ static void part_flush(struct trainer *tr, struct part *P)
 	}
 	for (int j = 0; j < nv; j++) { /* the merged pairs' lists are done with */
 		uint32_t id = tr->mem[j].list;
-		if (id < P->lcap) {
-			free(P->l[id].w);
-			P->l[id] = (struct posl){ 0 };
-		}
+		if (id < P->lcap)
+			posl_free(&P->l[id]);
 	}
 	for (int j = 0; j < nv; j++)
 	for (size_t i = P->tbeg[j]; i < P->tbeg[j + 1]; i++) {
@@ -883,9 +927,14 @@ static void part_flush(struct trainer *tr, struct part *P)
 		const struct aent *c = &o->t[o->used[P->tch[i].u]];
 		part_reserve(P, id);
 		struct posl *l = &P->l[id];
-		if (l->n + c->nwords > l->cap) {
-			l->cap = l->n + c->nwords;
-			l->w = wn_xrealloc(l->w, (size_t)l->cap * sizeof(*l->w));
+		if (l->n + c->nwords > (l->cap & ~ARENA_LIST)) { /* (a new list, in practice) */
+			uint32_t *nw = arena_alloc(&P->ar, (size_t)l->n + c->nwords);
+			if (l->n)
+				memcpy(nw, l->w, (size_t)l->n * sizeof(*nw));
+			if (!(l->cap & ARENA_LIST))
+				free(l->w);
+			l->w = nw;
+			l->cap = (l->n + c->nwords) | ARENA_LIST;
 		}
 		uint32_t *w = l->w + l->n;
 		for (uint32_t k = c->head; k; k = o->node[k - 1].next)
@@ -1007,8 +1056,10 @@ static void part_build(struct trainer *tr, int idx)
 static void part_free(struct part *P)
 {
 	for (size_t id = 0; id < P->lcap; id++)
-		free(P->l[id].w);
+		if (!(P->l[id].cap & ARENA_LIST))
+			free(P->l[id].w);
 	free(P->l);
+	arena_release(&P->ar);
 	agg_release(&P->buf);
 	free(P->ulog);
 	free(P->tch);
