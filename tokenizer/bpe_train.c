@@ -433,10 +433,6 @@ struct part {
 	size_t ntch, tchcap;
 	uint32_t tbeg[BATCH_MAX + 1]; /* member j's are tch[tbeg[j] .. tbeg[j+1]) */
 	int mdone;       /* members applied in the last merge task (it stops at one that cannot be valid) */
-	/* undo log of the members after the first: per changed word, its
-	 * symbols, then its length and offset (read backwards) */
-	uint32_t *ulog;
-	size_t ulen, ucap, ubeg[BATCH_MAX];
 	uint32_t *tdst;  /* tdst[i]: the list id for tch[i]'s chain (written by the main thread) */
 	struct ptab pt;  /* this partition's pair counts (stamp: list id, in the setup) */
 	struct posl *l;  /* l[id]: this partition's words of list id (owned) */
@@ -715,11 +711,8 @@ static void agg_release(struct chgbuf *o)
 	free(o->node);
 }
 
-/* Rewrite word w for merge M (member mem of the batch), changes into o.
- * With `undo`, a word that changes is first copied to the partition's undo
- * log. */
-static void merge_word(struct trainer *tr, uint32_t w, struct chgbuf *o, const struct member *M, uint32_t mem,
-		       struct part *undo)
+/* Rewrite word w for merge M (member mem of the batch), changes into o. */
+static void merge_word(struct trainer *tr, uint32_t w, struct chgbuf *o, const struct member *M, uint32_t mem)
 {
 	uint32_t *s = tr->sym + w + 3;
 	uint32_t n = tr->sym[w], r = 0;
@@ -728,13 +721,6 @@ static void merge_word(struct trainer *tr, uint32_t w, struct chgbuf *o, const s
 		r++;
 	if (r + 1 >= n)
 		return; /* not (or no longer) in this word */
-	if (undo) {
-		WN_GROW(undo->ulog, undo->ucap, undo->ulen + n + 2);
-		memcpy(undo->ulog + undo->ulen, s, n * sizeof(*s));
-		undo->ulog[undo->ulen + n] = n;
-		undo->ulog[undo->ulen + n + 1] = w;
-		undo->ulen += n + 2;
-	}
 	uint32_t k = r; /* the symbols before the first match stay */
 	const int64_t cnt = (int64_t)((uint64_t)tr->sym[w + 1] | (uint64_t)tr->sym[w + 2] << 32);
 	while (r < n) {
@@ -760,13 +746,35 @@ static void merge_word(struct trainer *tr, uint32_t w, struct chgbuf *o, const s
  * places ahead while rewriting this one, so the cache misses overlap. */
 #define PREFETCH_AHEAD 8
 
+/* Undo merge M in word w: its new id is new in the batch, so each
+ * occurrence of it came from (a, b), and putting (a, b) back restores the
+ * word. (The word's room is its original length.) */
+static void unmerge_word(struct trainer *tr, uint32_t w, const struct member *M)
+{
+	uint32_t *s = tr->sym + w + 3;
+	uint32_t n = tr->sym[w], c = 0;
+	for (uint32_t i = 0; i < n; i++)
+		c += s[i] == M->nid;
+	if (!c)
+		return;
+	for (uint32_t i = n, k = n + c; i-- > 0;) {
+		if (s[i] == M->nid) {
+			s[--k] = M->b;
+			s[--k] = M->a;
+		} else {
+			s[--k] = s[i];
+		}
+	}
+	tr->sym[w] = n + c;
+}
+
 static void rewrite_words(struct trainer *tr, const uint32_t *w, size_t n, struct chgbuf *o, const struct member *M,
-			  uint32_t mem, struct part *undo)
+			  uint32_t mem)
 {
 	for (size_t i = 0; i < n; i++) {
 		if (i + PREFETCH_AHEAD < n)
 			__builtin_prefetch(tr->sym + w[i + PREFETCH_AHEAD]);
-		merge_word(tr, w[i], o, M, mem, undo);
+		merge_word(tr, w[i], o, M, mem);
 	}
 }
 
@@ -906,11 +914,11 @@ static void part_flush(struct trainer *tr, struct part *P)
 			const struct aent *c = &o->t[o->used[i]];
 			ptab_get(&P->pt, c->pair)->count -= c->delta;
 		}
-		for (size_t end = P->ulen; end > P->ubeg[nv];) {
-			uint32_t w = P->ulog[end - 1], n = P->ulog[end - 2];
-			end -= 2 + (size_t)n;
-			memcpy(tr->sym + w + 3, P->ulog + end, n * sizeof(*P->ulog));
-			tr->sym[w] = n;
+		for (int j = P->mdone - 1; j >= nv; j--) {
+			const struct member *M = &tr->mem[j];
+			if (M->list < P->lcap)
+				for (uint32_t i = 0; i < P->l[M->list].n; i++)
+					unmerge_word(tr, P->l[M->list].w[i], M);
 		}
 	}
 	for (int j = 0; j < nv; j++) { /* the merged pairs' lists are done with */
@@ -958,7 +966,6 @@ static void mstop_at(struct trainer *tr, int j)
 static void part_merge(struct trainer *tr, struct part *P)
 {
 	P->ntch = 0;
-	P->ulen = 0;
 	struct hent best = { 0 }; /* the best pair a member made here (its count here) */
 	int j;
 	for (j = 0; j < tr->nmem; j++) {
@@ -983,14 +990,13 @@ static void part_merge(struct trainer *tr, struct part *P)
 				mstop_at(tr, j);
 				break;
 			}
-			P->ubeg[j] = P->ulen;
 		}
 		struct chgbuf *o = &P->buf;
 		P->tbeg[j] = (uint32_t)P->ntch;
 		P->mused[j] = (uint32_t)o->nused;
 		if (M->list < P->lcap) {
 			const struct posl *l = &P->l[M->list];
-			rewrite_words(tr, l->w, l->n, o, M, (uint32_t)j, j > 0 ? P : NULL);
+			rewrite_words(tr, l->w, l->n, o, M, (uint32_t)j);
 		}
 		for (size_t i = P->mused[j]; i < o->nused; i++) {
 			const struct aent *c = &o->t[o->used[i]];
@@ -1061,7 +1067,6 @@ static void part_free(struct part *P)
 	free(P->l);
 	arena_release(&P->ar);
 	agg_release(&P->buf);
-	free(P->ulog);
 	free(P->tch);
 	free(P->tdst);
 	free(P->pt.t);
@@ -1451,12 +1456,12 @@ static int train(const struct wn_bpe_counts *c, struct wn_bpe_counts **take, con
 	 * between threads serve many merges: most merges after the first few
 	 * thousand rewrite a few dozen words, a few microseconds of work).
 	 * Member j is what training one merge at a time would choose next iff
-	 * the members before it changed neither its count (they rewrote no
-	 * word where it occurs: checked per partition on its change tables)
-	 * nor made a pair that outranks it (checked here, on the partitions'
-	 * reports). The first member that fails and those after it are
-	 * undone (counts, and words from the undo log) and go back to the
-	 * queue. So the merges are exactly those of one-at-a-time training,
+	 * the members before it changed neither its count (checked per
+	 * partition on its change table) nor made a pair that outranks it
+	 * (checked here, on the partitions' reports). The first member that
+	 * fails and those after it are undone (counts; words by putting (a, b)
+	 * back for each new id, the newest member first: no copy of a word is
+	 * needed) and go back to the queue. So the merges are exactly those of one-at-a-time training,
 	 * whatever the batch size. A member must also make a new token (an
 	 * existing one would change counts of pairs with that id), so batching
 	 * stops at a merge that reaches an existing token. */
