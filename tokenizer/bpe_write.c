@@ -42,10 +42,37 @@ static void add_jstr(struct wn_buf *out, const char *s, size_t n)
 	wn_json_str_encode(out, s, n);
 }
 
-void wn_bpe_tokenizer_json(const struct wn_bpe_model *m, const struct wn_bpe_write_opts *o, struct wn_buf *out)
+/* Decimal digits of v appended to out (the vocabulary's 32k-200k ids:
+ * snprintf per id was a tenth of the file's time). */
+static void add_u64(struct wn_buf *out, uint64_t v)
+{
+	char d[20];
+	int n = 0;
+	do
+		d[n++] = (char)('0' + v % 10);
+	while ((v /= 10));
+	while (n)
+		wn_buf_addc(out, d[--n]);
+}
+
+/* tokenizer.json, with the unique merges u[0..nu) (wn_bpe_model_unique_merges). */
+static void tokenizer_json(const struct wn_bpe_model *m, const struct wn_bpe_write_opts *o,
+			   const struct wn_bpe_merge *u, size_t nu, struct wn_buf *out)
 {
 	struct wn_buf t = WN_BUF_INIT;
 	int sl = o->specials_last;
+	/* Every token's JSON string, made once: the vocabulary writes each
+	 * token once and the merges twice each. esc holds them back to back,
+	 * token i at eoff[i] .. eoff[i+1]. */
+	struct wn_buf esc = WN_BUF_INIT;
+	size_t *eoff = wn_xmalloc((m->ntok + 1) * sizeof(*eoff));
+	for (size_t i = 0; i < m->ntok; i++) {
+		eoff[i] = esc.len;
+		tok_text(m, (uint32_t)i, &t);
+		add_jstr(&esc, t.data, t.len);
+	}
+	eoff[m->ntok] = esc.len;
+#define ADD_TOK(id) wn_buf_add(out, esc.data + eoff[id], eoff[(id) + 1] - eoff[id])
 	wn_buf_adds(out, "{\"version\":\"1.0\",\"truncation\":null,\"padding\":null,\"added_tokens\":[");
 	/* added_tokens in id order */
 	int first = 1;
@@ -77,27 +104,33 @@ void wn_bpe_tokenizer_json(const struct wn_bpe_model *m, const struct wn_bpe_wri
 		if (sl) /* output id k is internal id: */
 			id = k < m->ntok - m->nspecials ? (uint32_t)(k + m->nspecials)
 							 : (uint32_t)(k - (m->ntok - m->nspecials));
-		tok_text(m, id, &t);
 		if (k)
 			wn_buf_addc(out, ',');
-		add_jstr(out, t.data, t.len);
-		wn_buf_addf(out, ":%zu", k);
+		ADD_TOK(id);
+		wn_buf_addc(out, ':');
+		add_u64(out, k);
 	}
 	wn_buf_adds(out, "},\"merges\":[");
-	size_t nu;
-	struct wn_bpe_merge *u = wn_bpe_model_unique_merges(m, &nu);
 	for (size_t i = 0; i < nu; i++) {
 		wn_buf_adds(out, i ? ",[" : "[");
-		tok_text(m, u[i].a, &t);
-		add_jstr(out, t.data, t.len);
+		ADD_TOK(u[i].a);
 		wn_buf_addc(out, ',');
-		tok_text(m, u[i].b, &t);
-		add_jstr(out, t.data, t.len);
+		ADD_TOK(u[i].b);
 		wn_buf_addc(out, ']');
 	}
-	free(u);
+#undef ADD_TOK
 	wn_buf_adds(out, "]}}\n");
 	wn_buf_release(&t);
+	wn_buf_release(&esc);
+	free(eoff);
+}
+
+void wn_bpe_tokenizer_json(const struct wn_bpe_model *m, const struct wn_bpe_write_opts *o, struct wn_buf *out)
+{
+	size_t nu;
+	struct wn_bpe_merge *u = wn_bpe_model_unique_merges(m, &nu);
+	tokenizer_json(m, o, u, nu, out);
+	free(u);
 }
 
 static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
@@ -162,7 +195,10 @@ int wn_bpe_write_dir(const struct wn_bpe_model *m, const struct wn_bpe_write_opt
 	int rc = -1;
 	char hash[65];
 
-	wn_bpe_tokenizer_json(m, o, &b);
+	size_t nu;
+	struct wn_bpe_merge *u = wn_bpe_model_unique_merges(m, &nu);
+	tokenizer_json(m, o, u, nu, &b);
+	free(u);
 	wn_sha256_hex(b.data, b.len, hash);
 	wn_buf_addf(&path, "%s/tokenizer.json", dir);
 	if (wn_write_file_atomic(path.data, b.data, b.len, err, errlen) < 0)
@@ -195,8 +231,6 @@ int wn_bpe_write_dir(const struct wn_bpe_model *m, const struct wn_bpe_write_opt
 		wn_buf_addf(&b, ":%" PRIu32, wn_bpe_out_id(m, o->specials_last, (uint32_t)k));
 		first = 0;
 	}
-	size_t nu;
-	free(wn_bpe_model_unique_merges(m, &nu));
 	wn_buf_addf(&b,
 		    "},\"id_order\":\"%s\",\"alphabet\":\"%s\",\"merges\":%zu,\"vocab_size_requested\":%zu,"
 		    "\"min_frequency\":%" PRIu64 ",\"training\":{\"docs\":%" PRIu64 ",\"bytes\":%" PRIu64
