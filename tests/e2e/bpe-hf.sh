@@ -62,4 +62,10 @@ done
 name="$WN_TMP/s-cl100k-20"
 "$BIN/winnow-bpe" train --alphabet seen --special '' --vocab-size 30000 -j 1 -o "$name.j1" "$name.jsonl"
 check "-j 1 and -j 2 give the same tokenizer.json" cmp -s "$name.j1/tokenizer.json" "$name.ours/tokenizer.json"
+# more threads than CPUs: capped to the CPUs (docs/bpe.md), same result
+"$BIN/winnow-bpe" train --alphabet seen --special '' --vocab-size 30000 -j 64 --progress -o "$name.j64" "$name.jsonl" \
+  2>"$WN_TMP/j64.err"
+check "-j 64 gives the same tokenizer.json" cmp -s "$name.j1/tokenizer.json" "$name.j64/tokenizer.json"
+parts=$(tr '\r' '\n' <"$WN_TMP/j64.err" | sed -n 's/.*(.*; \([0-9]*\) partitions.*/\1/p')
+check "-j 64 trains with at most $(nproc) partitions (got '$parts')" test -n "$parts" -a "${parts:-999}" -le "$(nproc)"
 wn_done
