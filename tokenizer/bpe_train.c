@@ -405,20 +405,17 @@ struct chgbuf {
 struct trainer;
 
 /* A partition: the words of every nthreads-th block of words, the lists
- * that name them (by list id) and the changes of its last merge step. A
+ * that name them (by list id) and the changes of its last batch. A
  * partition's task is run by whichever thread claims it first (its own
  * worker, or the main thread when the worker is late), so a descheduled
  * thread never stalls a step; claimed/done hand the partition over. Each
  * starts on its own cache line (no false sharing between threads). */
-/* A step's changes as the main thread reads them: copied out of the hash
- * table into one array, so that reading them from another core streams
- * through a few cache lines instead of missing on every entry. */
-/* A pair that gained words in a partition's step, as the main thread
+/* A pair that gained words in a partition's batch member, as the main thread
  * reads it (copied into one array, so that reading it from another core
  * streams through a few cache lines instead of missing on every entry). */
 struct tch {
 	uint64_t pair;
-	int64_t count;   /* the partition's count of the pair after the step */
+	int64_t count;   /* its count here: after the first member, else that member's own changes (see part_merge) */
 	uint32_t u;      /* its entry: buf.t[buf.used[u]] (used[] follows the table when it grows) */
 	uint32_t nwords; /* words in its chain */
 };
@@ -903,7 +900,7 @@ static int64_t pair_count(const struct trainer *tr, uint64_t pair)
 	return n;
 }
 
-/* The last step's chains join the lists that the main thread chose for them
+/* The last batch's chains (of its valid members) join the lists that the main thread chose for them
  * (each is a list new in that step: one allocation of the right size). */
 static void part_flush(struct trainer *tr, struct part *P)
 {
