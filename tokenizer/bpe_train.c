@@ -900,8 +900,9 @@ static int64_t pair_count(const struct trainer *tr, uint64_t pair)
 	return n;
 }
 
-/* The last batch's chains (of its valid members) join the lists that the main thread chose for them
- * (each is a list new in that step: one allocation of the right size). */
+/* Filing task: undo the batch's invalid members, drop the valid members'
+ * lists, and let their chains join the lists that the main thread chose
+ * for them (each a list new in the batch: one arena allocation). */
 static void part_flush(struct trainer *tr, struct part *P)
 {
 	const int nv = tr->nvalid;
