@@ -768,6 +768,8 @@ static void unmerge_word(struct trainer *tr, uint32_t w, const struct member *M)
 static void rewrite_words(struct trainer *tr, const uint32_t *w, size_t n, struct chgbuf *o, const struct member *M,
 			  uint32_t mem)
 {
+	for (size_t i = 0; i < n && i < PREFETCH_AHEAD; i++) /* the first ones too: most lists are short */
+		__builtin_prefetch(tr->sym + w[i]);
 	for (size_t i = 0; i < n; i++) {
 		if (i + PREFETCH_AHEAD < n)
 			__builtin_prefetch(tr->sym + w[i + PREFETCH_AHEAD]);
@@ -966,8 +968,22 @@ static void part_merge(struct trainer *tr, struct part *P)
 	P->ntch = 0;
 	struct hent best = { 0 }; /* the best pair a member made here (its count here) */
 	int j;
+	/* Most members of a batch rewrite a few words per partition, so the
+	 * misses on their list (its entry, its array, its first words) would
+	 * come one after the other: ask for the lists now and for the next
+	 * member's words while this one is rewritten. */
+	for (j = 0; j < tr->nmem; j++)
+		if (tr->mem[j].list < P->lcap)
+			__builtin_prefetch(&P->l[tr->mem[j].list]);
 	for (j = 0; j < tr->nmem; j++) {
 		const struct member *M = &tr->mem[j];
+		if (j + 1 < tr->nmem && tr->mem[j + 1].list < P->lcap) {
+			const struct posl *nl = &P->l[tr->mem[j + 1].list];
+			if (nl->n)
+				__builtin_prefetch(nl->w);
+			for (uint32_t q = 0; q < nl->n && q < 4; q++)
+				__builtin_prefetch(tr->sym + nl->w[q]);
+		}
 		if (j > 0) {
 			if (j >= atomic_load_explicit(&tr->mstop, memory_order_relaxed))
 				break; /* another partition found member j or an earlier one invalid */
@@ -996,6 +1012,8 @@ static void part_merge(struct trainer *tr, struct part *P)
 			const struct posl *l = &P->l[M->list];
 			rewrite_words(tr, l->w, l->n, o, M, (uint32_t)j);
 		}
+		for (size_t i = P->mused[j]; i < o->nused && i < P->mused[j] + PREFETCH_AHEAD; i++)
+			__builtin_prefetch(&P->pt.t[phash(&P->pt, o->t[o->used[i]].pair)]);
 		for (size_t i = P->mused[j]; i < o->nused; i++) {
 			const struct aent *c = &o->t[o->used[i]];
 			if (i + PREFETCH_AHEAD < o->nused)
