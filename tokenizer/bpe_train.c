@@ -743,6 +743,15 @@ static void merge_word(struct trainer *tr, uint32_t w, struct chgbuf *o, const s
  * places ahead while rewriting this one, so the cache misses overlap. */
 #define PREFETCH_AHEAD 8
 
+/* A word's first two cache lines: its header and the symbols of a word of
+ * up to 13 symbols that starts mid-line (the second line measured 3% off
+ * the merge loop at -j 1 and -j 2). */
+static inline void prefetch_word(const struct trainer *tr, uint32_t w)
+{
+	__builtin_prefetch(tr->sym + w);
+	__builtin_prefetch(tr->sym + w + 16);
+}
+
 /* Undo merge M in word w: its new id is new in the batch, so each
  * occurrence of it came from (a, b), and putting (a, b) back restores the
  * word. (The word's room is its original length.) */
@@ -769,10 +778,10 @@ static void rewrite_words(struct trainer *tr, const uint32_t *w, size_t n, struc
 			  uint32_t mem)
 {
 	for (size_t i = 0; i < n && i < PREFETCH_AHEAD; i++) /* the first ones too: most lists are short */
-		__builtin_prefetch(tr->sym + w[i]);
+		prefetch_word(tr, w[i]);
 	for (size_t i = 0; i < n; i++) {
 		if (i + PREFETCH_AHEAD < n)
-			__builtin_prefetch(tr->sym + w[i + PREFETCH_AHEAD]);
+			prefetch_word(tr, w[i + PREFETCH_AHEAD]);
 		merge_word(tr, w[i], o, M, mem);
 	}
 }
@@ -982,7 +991,7 @@ static void part_merge(struct trainer *tr, struct part *P)
 			if (nl->n)
 				__builtin_prefetch(nl->w);
 			for (uint32_t q = 0; q < nl->n && q < 4; q++)
-				__builtin_prefetch(tr->sym + nl->w[q]);
+				prefetch_word(tr, nl->w[q]);
 		}
 		if (j > 0) {
 			if (j >= atomic_load_explicit(&tr->mstop, memory_order_relaxed))
