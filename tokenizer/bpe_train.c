@@ -343,12 +343,15 @@ struct heap {
 	size_t nextcap;
 };
 
-/* Entries below this many per array are not worth a post. */
+/* Entries below this many per array are not worth a post; arrays filled
+ * in order post the entries PF_AHEAD to 2 * PF_AHEAD ahead of the last. */
 #define PF_MIN_ENTRIES 4096
+#define PF_AHEAD 2048
 
 /* Room for one more entry in hp (pf: see pf_post; NULL without threads).
  * The part of the next array that the copy and the next appends will
- * fill is posted, not all of it: the last one may never be needed. */
+ * fill is posted, not all of it (the last one may never be needed), and
+ * the rest a step ahead of the appends. */
 static inline void heap_room(struct heap *hp, struct pfq *pf)
 {
 	if (hp->n == hp->cap) {
@@ -361,10 +364,14 @@ static inline void heap_room(struct heap *hp, struct pfq *pf)
 		} else {
 			WN_GROW(hp->h, hp->cap, hp->n + 1);
 		}
-	} else if (pf && hp->n == hp->cap / 4 * 3 && hp->cap >= PF_MIN_ENTRIES && !hp->next) {
-		hp->nextcap = hp->cap * 2;
-		hp->next = wn_xmalloc(hp->nextcap * sizeof(*hp->next));
-		pf_post(pf, hp->next, (hp->cap + hp->cap / 4) * sizeof(*hp->next));
+	} else if (pf && hp->cap >= PF_MIN_ENTRIES) {
+		if (hp->n == hp->cap / 4 * 3 && !hp->next) {
+			hp->nextcap = hp->cap * 2;
+			hp->next = wn_xmalloc(hp->nextcap * sizeof(*hp->next));
+			pf_post(pf, hp->next, (hp->cap + PF_AHEAD) * sizeof(*hp->next));
+		} else if (!(hp->n & (PF_AHEAD - 1)) && hp->n + 2 * PF_AHEAD <= hp->cap) {
+			pf_post(pf, hp->h + hp->n + PF_AHEAD, PF_AHEAD * sizeof(*hp->h));
+		}
 	}
 }
 
@@ -556,7 +563,8 @@ struct part {
 	uint32_t *tdst;  /* tdst[i]: the list id for tch[i]'s chain (written by the main thread) */
 	struct ptab pt;  /* this partition's pair counts (stamp: list id, in the setup) */
 	struct posl *l;  /* l[id]: this partition's words of list id (owned) */
-	size_t lcap;
+	size_t lcap;     /* l[0 .. lcap) is valid (zeroed when not filed) */
+	size_t lalloc;   /* entries allocated */
 	struct posl *lnext; /* with pf: the array l grows into (see part_reserve) */
 	size_t lnextcap;
 	struct arena ar; /* the storage of lists made in the merge loop */
@@ -932,34 +940,42 @@ static void part_count(struct trainer *tr, struct part *P, int idx)
 
 }
 
-/* Room for list id (zeroed). With pf (see pf_post), the array it grows
- * into is taken when an id reaches 3/4 of its size, and the part that the
- * copy will fill is posted (posting all of it faulted in 32 MB a
- * partition that the last growth, which may never come, would use). */
+/* Room for list id: l[0 .. lcap) is zeroed, and lcap grows in steps of
+ * LZERO entries (ids are mostly given in order), so the array's pages are
+ * written as the ids reach them, not all at a doubling. With pf (see
+ * pf_post), each step posts the next one, and the array the allocation
+ * grows into is taken at 3/4 and the part the copy fills is posted. */
+#define LZERO 4096
 static void part_reserve(struct part *P, uint32_t id, struct pfq *pf)
 {
 	if (id < P->lcap) {
-		if (pf && id >= P->lcap / 4 * 3 && !P->lnext && P->lcap >= PF_MIN_ENTRIES) {
-			P->lnextcap = P->lcap * 2;
+		if (pf && P->lcap >= P->lalloc / 4 * 3 && !P->lnext && P->lalloc >= PF_MIN_ENTRIES) {
+			P->lnextcap = P->lalloc * 2;
 			P->lnext = wn_xmalloc(P->lnextcap * sizeof(*P->lnext));
-			pf_post(pf, P->lnext, P->lcap * sizeof(*P->lnext));
+			pf_post(pf, P->lnext, P->lalloc * sizeof(*P->lnext));
 		}
 		return;
 	}
-	size_t nc = P->lcap ? P->lcap : 1024;
-	while (nc <= id)
-		nc *= 2;
-	if (P->lnext && P->lnextcap >= nc) {
-		memcpy(P->lnext, P->l, P->lcap * sizeof(*P->l));
-		free(P->l);
-		P->l = P->lnext;
-		nc = P->lnextcap;
-		P->lnext = NULL;
-	} else {
-		P->l = wn_xrealloc(P->l, nc * sizeof(*P->l));
+	size_t z = ((size_t)id / LZERO + 1) * LZERO;
+	if (z > P->lalloc) {
+		size_t nc = P->lalloc ? P->lalloc : LZERO;
+		while (nc < z)
+			nc *= 2;
+		if (P->lnext && P->lnextcap >= nc) {
+			memcpy(P->lnext, P->l, P->lcap * sizeof(*P->l));
+			free(P->l);
+			P->l = P->lnext;
+			nc = P->lnextcap;
+			P->lnext = NULL;
+		} else {
+			P->l = wn_xrealloc(P->l, nc * sizeof(*P->l));
+		}
+		P->lalloc = nc;
 	}
-	memset(P->l + P->lcap, 0, (nc - P->lcap) * sizeof(*P->l));
-	P->lcap = nc;
+	memset(P->l + P->lcap, 0, (z - P->lcap) * sizeof(*P->l));
+	P->lcap = z;
+	if (pf && z + LZERO <= P->lalloc)
+		pf_post(pf, P->l + z, LZERO * sizeof(*P->l));
 }
 
 static const struct pent *ptab_find(const struct ptab *p, uint64_t k)
