@@ -128,9 +128,18 @@ void wn_bpe_counts_add(struct wn_bpe_counts *c, const char *p, size_t n, uint64_
 
 void wn_bpe_counts_merge(struct wn_bpe_counts *dst, const struct wn_bpe_counts *src)
 {
+	/* Overlap the cache misses of the next inserts: the slot 16 ahead,
+	 * then, 8 ahead, the entry that slot names when its tag matches (a
+	 * piece in both tables: its count is added there). Measured on
+	 * mixed-real-text at -j 2: 0.020 -> 0.016 s (one slot prefetch). */
 	for (size_t i = 0; i < src->n; i++) {
-		if (i + 8 < src->n) /* overlap the cache misses of the next inserts */
-			__builtin_prefetch(&dst->slot[src->e[i + 8].tag & (dst->nslot - 1)]);
+		if (i + 16 < src->n)
+			__builtin_prefetch(&dst->slot[src->e[i + 16].tag & (dst->nslot - 1)]);
+		if (i + 8 < src->n) {
+			uint64_t v = dst->slot[src->e[i + 8].tag & (dst->nslot - 1)];
+			if (v && (uint32_t)(v >> 32) == src->e[i + 8].tag)
+				__builtin_prefetch(&dst->e[(uint32_t)v - 1]);
+		}
 		add_tagged(dst, piece_of(src, &src->e[i]), src->e[i].len, src->e[i].tag, src->e[i].count);
 	}
 	dst->docs += src->docs;
