@@ -276,7 +276,7 @@ static uint32_t *arena_alloc(struct arena *a, size_t n)
 		WN_GROW(a->chunk, a->chunkcap, a->nchunk + 1);
 		a->chunk[a->nchunk++] = a->cur = c;
 		a->left = sz;
-		if (a->pf && !a->spare) {
+		if (a->pf && !a->spare && a->nchunk > 1) { /* (a small corpus needs one) */
 			a->spare = wn_xmalloc(ARENA_CHUNK * sizeof(*a->spare));
 			pf_post(a->pf, a->spare, ARENA_CHUNK * sizeof(*a->spare));
 		}

@@ -319,6 +319,40 @@ TEST(random_against_naive)
 	CHECK(!bad);
 }
 
+/* A corpus large enough that the merge loop's arrays grow past the sizes
+ * where, with threads, their next memory is faulted in early by idle
+ * threads (lists by id, queue buckets, list arena chunks): every thread
+ * count must give the same merges. (The naive trainer above would take
+ * minutes here; its agreement with one thread is checked there.) */
+TEST(threads_agree_on_a_large_corpus)
+{
+	struct wn_bpe_counts *c = wn_bpe_counts_new();
+	char w[24];
+	for (int i = 0; i < 30000; i++) {
+		size_t len = 2 + xr() % 14;
+		for (size_t j = 0; j < len; j++) /* skewed letters: long frequent pairs and many rare ones */
+			w[j] = (char)(xr() % 3 ? 'a' + (int)(xr() % 6) : 'g' + (int)(xr() % 20));
+		wn_bpe_counts_add(c, w, len, 1 + (xr() % 7 == 0 ? xr() % 500 : xr() % 4));
+	}
+	struct wn_bpe_model m[3];
+	for (int t = 0; t < 3; t++) {
+		struct wn_bpe_train_opts o = opts(1000000); /* to the end: every queued candidate matters */
+		o.threads = t + 1;
+		CHECK(wn_bpe_train(c, &o, &m[t], NULL, 0) == 0);
+	}
+	CHECK(m[0].nmerges > 5000);
+	for (int t = 1; t < 3; t++) {
+		int same = m[t].nmerges == m[0].nmerges && m[t].ntok == m[0].ntok;
+		for (size_t i = 0; same && i < m[0].nmerges; i++)
+			same = m[t].merges[i].a == m[0].merges[i].a && m[t].merges[i].b == m[0].merges[i].b &&
+			       m[t].merges[i].id == m[0].merges[i].id;
+		CHECK(same); /* t + 1 threads give what one gives */
+	}
+	for (int t = 0; t < 3; t++)
+		wn_bpe_model_release(&m[t]);
+	wn_bpe_counts_free(c);
+}
+
 TEST(unique_merges_last_rank)
 {
 	struct wn_bpe_model m = { 0 };
@@ -359,6 +393,7 @@ int main(void)
 	RUN(min_frequency_and_vocab_stop);
 	RUN(counts_beyond_32_bits);
 	RUN(random_against_naive);
+	RUN(threads_agree_on_a_large_corpus);
 	RUN(unique_merges_last_rank);
 	RUN(take_frees_the_counts);
 	return tap_done();
