@@ -55,6 +55,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <unistd.h>
 
 
 #define PAIR(a, b) (((uint64_t)(a) << 32) | (uint32_t)(b))
@@ -183,6 +184,7 @@ struct pfq {
 		size_t len;
 	} r[PFQ_MAX];
 	int n;
+	size_t page;         /* bytes */
 	_Atomic int pending; /* n > 0 (read without the lock) */
 	_Atomic int off;     /* madvise refused: the kernel is older */
 };
@@ -210,7 +212,7 @@ static int pf_step(struct pfq *q, size_t pages)
 {
 	if (!q || !atomic_load_explicit(&q->pending, memory_order_relaxed))
 		return 0;
-	const size_t pg = 4096;
+	const size_t pg = q->page;
 	pthread_mutex_lock(&q->mu);
 	if (!q->n) {
 		pthread_mutex_unlock(&q->mu);
@@ -1559,6 +1561,8 @@ static int train(const struct wn_bpe_counts *c, struct wn_bpe_counts **take, con
 	int started = 1;
 	if (tr->nthreads > 1) {
 		pthread_mutex_init(&tr->pfq.mu, NULL);
+		long pg = sysconf(_SC_PAGESIZE);
+		tr->pfq.page = pg > 0 ? (size_t)pg : 4096;
 		tr->pf = &tr->pfq;
 		pthread_mutex_init(&tr->mu, NULL);
 		pthread_cond_init(&tr->go, NULL);
